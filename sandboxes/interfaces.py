@@ -1,0 +1,85 @@
+"""The sandbox contract: what a run is given, and what it returns.
+
+How the submission behaved is a *returned* `RunOutcome`; the infrastructure
+failing (engine down, image missing, protocol broken) is a *raised* `SandboxError`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+import msgspec
+
+RunStatus = Literal["ok", "nonzero_exit", "timeout", "oom", "output_limit"]
+TestOutcome = Literal["passed", "failed", "error", "skipped"]
+
+
+class SandboxError(Exception):
+    """The sandbox itself failed; the submission is not to blame."""
+
+
+class ImageMissingError(SandboxError):
+    """The runtime image is not present in the engine."""
+
+
+class RunLimits(msgspec.Struct, frozen=True, kw_only=True):
+    wall_seconds: float = 20.0
+    memory_mb: int = 256
+    pids: int = 64
+    output_kb: int = 256
+    cpus: float = 1.0
+    disk_mb: int = 64
+
+
+class RunSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """One test run.
+
+    `files` maps paths relative to the run's work directory to their bytes:
+    the candidate's files under `submission/`, test trees under their own
+    top-level folders (`tests/`, `public_tests/`). `test_paths` names the
+    folders pytest collects; the candidate's folder is importable but never
+    collected and never shadows the standard library or pytest.
+    """
+
+    image: str
+    files: dict[str, bytes]
+    test_paths: tuple[str, ...] = ("tests",)
+    limits: RunLimits = RunLimits()
+
+
+class TestEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One test's result as the in-container reporter saw it."""
+
+    nodeid: str
+    outcome: TestOutcome
+    message: str = ""
+    duration_ms: float = 0.0
+
+
+class CollectError(msgspec.Struct, frozen=True, kw_only=True):
+    """A test module (or folder) that could not be collected."""
+
+    nodeid: str
+    exception: str  # the exception's class name, e.g. "SyntaxError"
+    message: str = ""
+
+
+class RunOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    status: RunStatus
+    exit_code: int | None  # pytest's exit code; None when the run was killed
+    tests: tuple[TestEvent, ...] = ()
+    collect_errors: tuple[CollectError, ...] = ()
+    session_finished: bool = False  # the reporter saw pytest's session end
+    duration_ms: int = 0
+    peak_memory_mb: float = 0.0
+    output: str = ""  # the run's stdout+stderr, cut at the output limit
+    output_truncated: bool = False
+    pids_limit_hit: bool = False
+    disk_full: bool = False
+    protocol_errors: tuple[str, ...] = ()  # malformed, oversized or duplicated reporter events
+
+
+class Sandbox(Protocol):
+    def run(self, spec: RunSpec) -> RunOutcome: ...
+
+    def close(self) -> None: ...

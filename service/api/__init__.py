@@ -1,0 +1,1 @@
+"""HTTP handlers, one module per resource; each delegates to a service or repository."""

@@ -1,0 +1,90 @@
+"""`trialgate migrate`, `trialgate serve` and `trialgate sandbox build-image`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+import asyncpg
+
+from service.cli.output import fail, say
+from service.db.migrations import MigrationError, apply_pending
+from service.settings import Settings
+
+
+def register(commands: Any) -> None:
+    commands.add_parser("migrate", help="apply pending database migrations").set_defaults(
+        handler=_migrate
+    )
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default=None, help="interface to bind (default: TRIALGATE_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: TRIALGATE_PORT)")
+    serve.set_defaults(handler=_serve)
+
+    sandbox = commands.add_parser("sandbox", help="sandbox images")
+    actions = sandbox.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = actions.add_parser("build-image", help="build a runtime's sandbox image")
+    build.add_argument("runtime", nargs="?", default="python3.11")
+    build.set_defaults(handler=_build_image)
+
+
+def _require_database(settings: Settings) -> str | None:
+    if not settings.database_url:
+        return "no database configured: run `trialgate infra up` or set DATABASE_URL"
+    return None
+
+
+async def migrate(database_url: str) -> list[str]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return [m.path.name for m in await apply_pending(conn)]
+    finally:
+        await conn.close()
+
+
+def _migrate(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    problem = _require_database(settings)
+    if problem:
+        return fail(problem)
+    try:
+        applied = asyncio.run(migrate(settings.database_url))
+    except MigrationError as exc:
+        return fail(f"migration failed, database left as it was: {exc}")
+    except (OSError, asyncpg.PostgresError) as exc:
+        return fail(f"cannot reach PostgreSQL at {settings.database_url}: {exc}")
+    say("migrations: " + (", ".join(applied) if applied else "nothing pending"))
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    from service import logs  # noqa: PLC0415
+    from service.app import create_app  # noqa: PLC0415
+
+    problem = _require_database(settings)
+    if problem:
+        return fail(problem)
+    logs.configure(settings.log_level, json=settings.log_json)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
+    return 0
+
+
+def _build_image(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    from sandboxes.engine import connect  # noqa: PLC0415
+    from sandboxes.images import build_image  # noqa: PLC0415
+    from sandboxes.interfaces import SandboxError  # noqa: PLC0415
+
+    try:
+        client = connect(settings.docker_host)
+        build_image(client, args.runtime, progress=say)
+    except SandboxError as exc:
+        return fail(str(exc))
+    return 0

@@ -1,0 +1,30 @@
+"""One asyncpg pool per process, with the same connection set-up everywhere."""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """jsonb and json as Python values, encoded with msgspec."""
+    for name in ("jsonb", "json"):
+        await conn.set_type_codec(
+            name,
+            encoder=lambda value: msgspec.json.encode(value).decode(),
+            decoder=msgspec.json.decode,
+            schema="pg_catalog",
+        )
+
+
+async def create_pool(database_url: str, *, max_size: int = 10) -> asyncpg.Pool:
+    # min_size=0: the app starts (and /ready answers 503) even while PostgreSQL is down,
+    # and connections are made afresh after a restart.
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=0,
+        max_size=max_size,
+        init=init_connection,
+        max_inactive_connection_lifetime=60,
+        command_timeout=60,
+    )

@@ -1,0 +1,1 @@
+"""Bringing up the embedded defaults: a private PostgreSQL cluster and Docker engine."""

@@ -1,0 +1,86 @@
+"""One typed settings object, built from the environment once.
+
+`trialgate infra up` writes what it resolved (where PostgreSQL and the Docker
+engine answer) to `<data dir>/infra.json`; settings read that file so nobody
+exports anything by hand. An environment variable always wins over the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import msgspec
+
+STATE_FILE = "infra.json"
+
+
+class InfraState(msgspec.Struct, kw_only=True):
+    """What `infra up` resolved and what it started (so `down` stops only that)."""
+
+    database_url: str = ""
+    docker_host: str = ""
+    started_postgres: bool = False
+    started_dockerd: bool = False
+    postgres_data: str = ""
+    dockerd_pid: int = 0
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    data_dir: Path
+    database_url: str = ""
+    docker_host: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    worker_concurrency: int = 0  # 0: as many as the machine has cores
+    embedded_worker: bool = True
+    sandbox_pool_size: int = 2
+
+    @property
+    def socket_dir(self) -> Path:
+        """A short per-checkout folder for unix sockets (paths are capped at ~107 bytes)."""
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+        return Path("/tmp") / f"trialgate-{digest}"  # noqa: S108 - socket paths must stay short
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / STATE_FILE
+
+
+def load_state(data_dir: Path) -> InfraState:
+    path = data_dir / STATE_FILE
+    if not path.exists():
+        return InfraState()
+    return msgspec.json.decode(path.read_bytes(), type=InfraState)
+
+
+def save_state(data_dir: Path, state: InfraState) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = data_dir / (STATE_FILE + ".tmp")
+    tmp.write_bytes(msgspec.json.format(msgspec.json.encode(state)))
+    tmp.replace(data_dir / STATE_FILE)
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_environment(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    data_dir = Path(env.get("TRIALGATE_DATA_DIR", ".data")).resolve()
+    state = load_state(data_dir)
+    return Settings(
+        data_dir=data_dir,
+        database_url=env.get("DATABASE_URL") or state.database_url,
+        docker_host=env.get("DOCKER_HOST") or state.docker_host,
+        host=env.get("TRIALGATE_HOST", "127.0.0.1"),
+        port=int(env.get("TRIALGATE_PORT", "8000")),
+        log_level=env.get("TRIALGATE_LOG_LEVEL", "INFO").upper(),
+        log_json=_flag(env.get("TRIALGATE_LOG_JSON", "1")),
+        worker_concurrency=int(env.get("TRIALGATE_WORKER_CONCURRENCY", "0")),
+        embedded_worker=_flag(env.get("TRIALGATE_EMBEDDED_WORKER", "1")),
+        sandbox_pool_size=int(env.get("TRIALGATE_SANDBOX_POOL_SIZE", "2")),
+    )
