@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+
 import docker
+import docker.constants
 import docker.errors
 import requests.exceptions
 
@@ -21,10 +24,32 @@ def connect(base_url: str = "", *, timeout: float = 60.0) -> docker.DockerClient
     return client
 
 
+def _unix_socket_refuses(path: str, timeout: float) -> str | None:
+    # docker-py leaks its socket when a unix connect fails, so try the socket ourselves first.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(timeout)
+        try:
+            probe.connect(path)
+        except OSError as exc:
+            return f"{path}: {exc.strerror or exc}"
+    return None
+
+
 def engine_answers(base_url: str, *, timeout: float = 3.0) -> str | None:
     """None when the engine answers a ping, else the reason it does not."""
+    url = base_url or DEFAULT_SOCKET
+    if url.startswith("unix://"):
+        refused = _unix_socket_refuses(url.removeprefix("unix://"), timeout)
+        if refused:
+            return refused
     try:
-        client = docker.DockerClient(base_url=base_url or DEFAULT_SOCKET, timeout=timeout)
+        # A fixed minimal API version: /_ping is unversioned, and auto-detection would open
+        # (and, when the engine is down, leak) a connection before we ever ping.
+        client = docker.APIClient(
+            base_url=base_url or DEFAULT_SOCKET,
+            version=docker.constants.MINIMUM_DOCKER_API_VERSION,
+            timeout=timeout,
+        )
     except docker.errors.DockerException as exc:
         return str(exc)
     try:

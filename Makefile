@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Each does all set-up itself: virtualenv, dependencies, PostgreSQL, Docker, image, schema.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TG     := $(BIN)/trialgate
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench setup infra image migrate down clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+infra: $(STAMP)
+	$(TG) infra up
+
+image: infra
+	$(TG) sandbox build-image python3.11
+
+migrate: infra
+	$(TG) migrate
+
+setup: $(STAMP) infra image migrate
+
+run: setup
+	$(TG) serve
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python bench/grading.py
+
+down:
+	test ! -x $(TG) || $(TG) infra down
+
+clean: down
+	rm -rf .data $(VENV)

@@ -1,0 +1,78 @@
+"""Shared fixtures: the real PostgreSQL and Docker engine that `make test` brought up.
+
+Each test session gets a throwaway database built from the project's migrations.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import docker
+import pytest
+
+from service.db.migrations import apply_pending
+from service.db.pool import init_connection
+from service.settings import Settings, settings_from_environment
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    found = settings_from_environment()
+    if not found.database_url or not found.docker_host:
+        pytest.exit("run `trialgate infra up` (or `make test`) first: no PostgreSQL/Docker configured", 2)
+    return found
+
+
+def _with_database(url: str, database: str) -> str:
+    base, _, query = url.partition("?")
+    root = base.rsplit("/", 1)[0]
+    return f"{root}/{database}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+async def admin_url(settings: Settings) -> str:
+    return _with_database(settings.database_url, "postgres")
+
+
+@pytest.fixture(scope="session")
+async def database_url(admin_url: str) -> AsyncIterator[str]:
+    """A fresh database for this test session, migrated from migrations/."""
+    name = f"trialgate_test_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(admin_url, name)
+    conn = await asyncpg.connect(url)
+    try:
+        await apply_pending(conn)
+    finally:
+        await conn.close()
+    try:
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    conn = await asyncpg.connect(database_url)
+    await init_connection(conn)
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        yield conn
+    finally:
+        await tx.rollback()
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def docker_client(settings: Settings) -> Iterator[docker.DockerClient]:
+    client = docker.DockerClient(base_url=settings.docker_host, timeout=120)
+    try:
+        yield client
+    finally:
+        client.close()
