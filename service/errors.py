@@ -39,7 +39,9 @@ class ServiceError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field

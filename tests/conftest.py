@@ -21,7 +21,9 @@ from service.settings import Settings, settings_from_environment
 def settings() -> Settings:
     found = settings_from_environment()
     if not found.database_url or not found.docker_host:
-        pytest.exit("run `trialgate infra up` (or `make test`) first: no PostgreSQL/Docker configured", 2)
+        pytest.exit(
+            "run `trialgate infra up` (or `make test`) first: no PostgreSQL/Docker configured", 2
+        )
     return found
 
 

@@ -45,7 +45,9 @@ async def _docker(docker_host: str) -> str:
 
 @get("/ready", tags=["health"], summary="Readiness: PostgreSQL and the Docker engine answer")
 async def ready(state: State) -> Response[Readiness]:
-    postgres, docker = await asyncio.gather(_postgres(state.pool), _docker(state.settings.docker_host))
+    postgres, docker = await asyncio.gather(
+        _postgres(state.pool), _docker(state.settings.docker_host)
+    )
     checks = {"postgres": postgres, "docker": docker}
     down = [name for name, result in checks.items() if result != "ok"]
     body = Readiness(status="ok" if not down else "unavailable: " + ", ".join(down), checks=checks)

@@ -14,7 +14,9 @@ from service.settings import Settings
 def register(commands: Any) -> None:
     infra = commands.add_parser("infra", help="bring up, inspect or stop PostgreSQL and Docker")
     actions = infra.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("up", help="start what is not configured (idempotent)").set_defaults(handler=_up)
+    actions.add_parser("up", help="start what is not configured (idempotent)").set_defaults(
+        handler=_up
+    )
     actions.add_parser("status", help="say what runs where").set_defaults(handler=_status)
     actions.add_parser("down", help="stop only what `infra up` started").set_defaults(handler=_down)
 

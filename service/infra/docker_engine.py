@@ -68,10 +68,14 @@ def start_private(settings: Settings, log: Callable[[str], None]) -> tuple[str, 
             return url, proc.pid
         time.sleep(0.3)
     proc.terminate()
-    raise InfraError(f"dockerd did not answer within {START_TIMEOUT:.0f} s: {reason}; see {logfile}")
+    raise InfraError(
+        f"dockerd did not answer within {START_TIMEOUT:.0f} s: {reason}; see {logfile}"
+    )
 
 
-def resolve(settings: Settings, env_docker_host: str, log: Callable[[str], None]) -> tuple[str, int]:
+def resolve(
+    settings: Settings, env_docker_host: str, log: Callable[[str], None]
+) -> tuple[str, int]:
     """(engine url, pid of a dockerd started now or 0)."""
     if env_docker_host:
         reason = engine_answers(env_docker_host)

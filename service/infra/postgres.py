@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import glob
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -23,11 +22,11 @@ PORT = 5432
 def find_bin(tool: str) -> str:
     """`tool` from the newest /usr/lib/postgresql/*/bin, else from PATH."""
     candidates = sorted(
-        glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"),
-        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+        Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
     )
     if candidates:
-        return candidates[-1]
+        return str(candidates[-1])
     found = shutil.which(tool)
     if found:
         return found
@@ -62,7 +61,9 @@ def is_running(pgdata: Path) -> bool:
     if not (pgdata / "PG_VERSION").exists():
         return False
     try:
-        processes.run([find_bin("pg_ctl"), "-D", str(pgdata), "status"], user=_as_owner(), timeout=30)
+        processes.run(
+            [find_bin("pg_ctl"), "-D", str(pgdata), "status"], user=_as_owner(), timeout=30
+        )
     except InfraError:
         return False
     return True
@@ -101,16 +102,35 @@ def start(settings: Settings, log: Callable[[str], None]) -> tuple[str, Path, bo
     if not (pgdata / "PG_VERSION").exists():
         log(f"postgres: initdb {pgdata}")
         processes.run(
-            [find_bin("initdb"), "-D", str(pgdata), "-U", SUPERUSER, "--auth=trust",
-             "--encoding=UTF8", "--locale=C.UTF-8"],
+            [
+                find_bin("initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
             user=_as_owner(),
         )
     logfile = pgdata / "server.log"
     options = f"-k {socket_path(settings)} -c listen_addresses='' -p {PORT}"
     log(f"postgres: starting, socket in {socket_path(settings)}")
     processes.run(
-        [find_bin("pg_ctl"), "-D", str(pgdata), "-l", str(logfile), "-w", "-t", "60",
-         "-o", options, "start"],
+        [
+            find_bin("pg_ctl"),
+            "-D",
+            str(pgdata),
+            "-l",
+            str(logfile),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "start",
+        ],
         user=_as_owner(),
         timeout=90,
     )
@@ -137,10 +157,10 @@ def stop(pgdata: Path) -> None:
         )
 
 
-async def answers(url: str, timeout: float = 3.0) -> str | None:
+async def answers(url: str, wait_seconds: float = 3.0) -> str | None:
     """None when PostgreSQL at `url` accepts a query, else why not."""
     try:
-        conn = await asyncpg.connect(url, timeout=timeout)
+        conn = await asyncpg.connect(url, timeout=wait_seconds)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         return str(exc) or type(exc).__name__
     try:

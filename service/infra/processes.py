@@ -33,10 +33,14 @@ def run(cmd: list[str], *, user: str | None = None, timeout: float = 300) -> str
 
 def apt_install(*packages: str) -> None:
     if not (is_root() and shutil.which("apt-get")):
-        raise InfraError(f"install the Debian packages {' '.join(packages)} (needs root and apt-get)")
+        raise InfraError(
+            f"install the Debian packages {' '.join(packages)} (needs root and apt-get)"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=900)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, check=False, timeout=900
+        )
         if done.returncode != 0:
             raise InfraError(f"{' '.join(cmd)} failed: {done.stderr.strip()[-2000:]}")
 

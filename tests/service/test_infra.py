@@ -16,7 +16,9 @@ TRIALGATE = str(Path(sys.executable).with_name("trialgate"))
 
 
 def _trialgate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([TRIALGATE, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+    return subprocess.run(
+        [TRIALGATE, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy()
+    )
 
 
 def test_infra_up_twice_in_a_row_succeeds_and_keeps_the_same_services(settings: Settings):
@@ -30,8 +32,14 @@ def test_infra_up_twice_in_a_row_succeeds_and_keeps_the_same_services(settings: 
 
 
 def test_infra_up_with_an_unreachable_database_url_fails_clearly(tmp_path: Path):
-    env = {**os.environ, "TRIALGATE_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://x@/x?host=/nonexistent"}
-    done = subprocess.run([TRIALGATE, "infra", "up"], capture_output=True, text=True, timeout=60, env=env)
+    env = {
+        **os.environ,
+        "TRIALGATE_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgresql://x@/x?host=/nonexistent",
+    }
+    done = subprocess.run(
+        [TRIALGATE, "infra", "up"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert done.returncode != 0
     assert "DATABASE_URL does not answer" in done.stderr
 
@@ -39,13 +47,17 @@ def test_infra_up_with_an_unreachable_database_url_fails_clearly(tmp_path: Path)
 def test_migrate_without_configuration_names_what_to_do(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DOCKER_HOST"}}
     env["TRIALGATE_DATA_DIR"] = str(tmp_path)
-    done = subprocess.run([TRIALGATE, "migrate"], capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [TRIALGATE, "migrate"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert done.returncode == 1
     assert "trialgate infra up" in done.stderr
 
 
 @pytest.mark.docker
-def test_a_base_image_container_without_network_cannot_open_a_socket(docker_client: docker.DockerClient):
+def test_a_base_image_container_without_network_cannot_open_a_socket(
+    docker_client: docker.DockerClient,
+):
     script = (
         "import socket\n"
         "s = socket.socket()\n"

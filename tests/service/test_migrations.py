@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import shutil
 import secrets
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -35,16 +35,28 @@ async def test_migrations_create_the_schema_and_record_each_file(empty_database)
     applied = await apply_pending(empty_database)
     assert [m.path.name for m in applied] == [m.path.name for m in discover()]
     tables = await _tables(empty_database)
-    assert {"actors", "api_keys", "trials", "trial_versions", "submissions", "jobs", "results"} <= tables
+    assert {
+        "actors",
+        "api_keys",
+        "trials",
+        "trial_versions",
+        "submissions",
+        "jobs",
+        "results",
+    } <= tables
     recorded = await empty_database.fetchval("SELECT count(*) FROM schema_migrations")
     assert recorded == len(applied)
 
 
 async def test_reapplying_migrations_is_a_no_op(empty_database):
     await apply_pending(empty_database)
-    before = await empty_database.fetch("SELECT version, applied_at FROM schema_migrations ORDER BY 1")
+    before = await empty_database.fetch(
+        "SELECT version, applied_at FROM schema_migrations ORDER BY 1"
+    )
     assert await apply_pending(empty_database) == []
-    after = await empty_database.fetch("SELECT version, applied_at FROM schema_migrations ORDER BY 1")
+    after = await empty_database.fetch(
+        "SELECT version, applied_at FROM schema_migrations ORDER BY 1"
+    )
     assert before == after
 
 
@@ -62,7 +74,9 @@ async def test_a_failing_migration_rolls_back_and_names_its_file(empty_database,
     tables = await _tables(empty_database)
     assert "fine_one" in tables  # earlier files stay applied: each runs in its own transaction
     assert "half_done" not in tables
-    versions = {r["version"] for r in await empty_database.fetch("SELECT version FROM schema_migrations")}
+    versions = {
+        r["version"] for r in await empty_database.fetch("SELECT version FROM schema_migrations")
+    }
     assert 9998 in versions and 9999 not in versions
 
 

@@ -18,7 +18,7 @@ from service.settings import Settings
 def scratch_postgres(tmp_path: Path) -> Iterator[tuple[Settings, Path]]:
     """A private PostgreSQL cluster this test may stop and start at will."""
     scratch = Settings(data_dir=tmp_path / "data")
-    url, pgdata, _ = postgres.start(scratch, lambda _msg: None)
+    _, pgdata, _ = postgres.start(scratch, lambda _msg: None)
     try:
         yield scratch, pgdata
     finally:
@@ -27,7 +27,11 @@ def scratch_postgres(tmp_path: Path) -> Iterator[tuple[Settings, Path]]:
 
 
 def test_health_answers_without_dependencies(settings: Settings, database_url: str):
-    app = create_app(Settings(data_dir=settings.data_dir, database_url=database_url, docker_host=settings.docker_host))
+    app = create_app(
+        Settings(
+            data_dir=settings.data_dir, database_url=database_url, docker_host=settings.docker_host
+        )
+    )
     with TestClient(app) as client:
         assert client.get("/health").json() == {"status": "ok"}
 
@@ -57,7 +61,9 @@ def test_ready_names_postgres_while_it_is_down_and_recovers(settings: Settings, 
         assert back.status_code == 200, back.text
 
 
-def test_ready_names_docker_when_the_engine_does_not_answer(settings: Settings, database_url: str, tmp_path: Path):
+def test_ready_names_docker_when_the_engine_does_not_answer(
+    settings: Settings, database_url: str, tmp_path: Path
+):
     app_settings = Settings(
         data_dir=settings.data_dir,
         database_url=database_url,
@@ -71,7 +77,11 @@ def test_ready_names_docker_when_the_engine_does_not_answer(settings: Settings, 
 
 
 def test_unknown_routes_answer_problem_details(settings: Settings, database_url: str):
-    app = create_app(Settings(data_dir=settings.data_dir, database_url=database_url, docker_host=settings.docker_host))
+    app = create_app(
+        Settings(
+            data_dir=settings.data_dir, database_url=database_url, docker_host=settings.docker_host
+        )
+    )
     with TestClient(app) as client:
         response = client.get("/v1/nothing-here")
     assert response.status_code == 404
@@ -80,7 +90,11 @@ def test_unknown_routes_answer_problem_details(settings: Settings, database_url:
 
 
 def test_openapi_schema_is_served(settings: Settings, database_url: str):
-    app = create_app(Settings(data_dir=settings.data_dir, database_url=database_url, docker_host=settings.docker_host))
+    app = create_app(
+        Settings(
+            data_dir=settings.data_dir, database_url=database_url, docker_host=settings.docker_host
+        )
+    )
     with TestClient(app) as client:
         schema = client.get("/schema/openapi.json").json()
     assert "/ready" in schema["paths"]
