@@ -27,6 +27,8 @@ migrate: infra
 setup: $(STAMP) infra image migrate
 
 run: setup
+	$(TG) trials import trials/examples/*
+	$(TG) keys bootstrap
 	$(TG) serve
 
 test: setup

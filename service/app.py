@@ -2,33 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 
-from service.api import health
+from service import webhooks
+from service.api import actors, health, submissions, trials
+from service.api import webhooks as webhooks_api
 from service.db.pool import create_pool
+from service.deps import DEPENDENCIES
 from service.errors import EXCEPTION_HANDLERS
+from service.sandbox_provider import SandboxProvider
 from service.settings import Settings
+from service.worker import Worker, WorkerConfig
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, embedded_worker: bool | None = None) -> Litestar:
+    run_worker = settings.embedded_worker if embedded_worker is None else embedded_worker
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await create_pool(settings.database_url)
+        provider = SandboxProvider(settings.docker_host, pool_size=settings.sandbox_pool_size)
         app.state.pool = pool
+        app.state.sandboxes = provider
+        stop = asyncio.Event()
+        background: list[asyncio.Task[None]] = []
+        if run_worker:
+            worker = Worker(pool, provider, WorkerConfig.from_settings(settings))
+            background = [
+                asyncio.create_task(worker.run(stop)),
+                asyncio.create_task(webhooks.run_deliveries(pool, stop)),
+            ]
         try:
             yield
         finally:
+            stop.set()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await asyncio.to_thread(provider.close)
             await pool.close()
 
     app = Litestar(
-        route_handlers=[health.health, health.ready],
+        route_handlers=[
+            health.health,
+            health.ready,
+            actors.CandidateController,
+            actors.ClientController,
+            trials.TrialController,
+            submissions.SubmissionController,
+            webhooks_api.WebhookController,
+        ],
+        dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(title="trialgate", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="trialgate",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={"api_key": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"api_key": []}],
+        ),
         debug=False,
     )
     app.state.settings = settings

@@ -7,12 +7,18 @@ title, so handlers never build error responses themselves.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+import asyncpg
+import asyncpg.exceptions
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from sandboxes.interfaces import SandboxError
+from trials.errors import SubmissionRejected, TrialPackageInvalid
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("trialgate.errors")
@@ -73,6 +79,12 @@ class UnprocessableError(ServiceError):
     title = "Unprocessable content"
 
 
+class TrialCheckFailed(Exception):  # noqa: N818 - an outcome: the package's own grading failed
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
     return Response(
         content=msgspec.json.encode(problem),
@@ -92,20 +104,29 @@ def _field_errors(extra: Any) -> list[FieldError]:
     return errors
 
 
-def _field_from_msgspec(message: str) -> str | None:
-    # msgspec says "... - at `$.limits.memory_mb`"; keep the path without the `$.`
-    marker = "- at `$"
-    if marker in message:
-        path = message.split(marker, 1)[1].rstrip("`")
-        return path.lstrip(".") or "body"
-    return None
+_FIELD_PATTERNS = (
+    re.compile(
+        r"- at `\$\.?(?P<path>[^`]*)`"
+    ),  # "Expected `int`, got `str` - at `$.limits.memory_mb`"
+    re.compile(r"(?:unknown|missing required) field `(?P<path>[^`]+)`"),
+)
+
+
+def field_from_msgspec(message: str) -> str | None:
+    """The field a msgspec message names, as a dotted path (`skills[0]`, `limits.memory_mb`)."""
+    found = [m.group("path") for pattern in _FIELD_PATTERNS if (m := pattern.search(message))]
+    if not found:
+        return None
+    if len(found) == 2 and found[0]:  # an unknown field inside a nested object
+        return f"{found[0]}.{found[1]}"
+    return found[-1] if not found[0] else found[0]
 
 
 def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
     errors = _field_errors(exc.extra)
     refined = []
     for err in errors:
-        field = _field_from_msgspec(err.message) if err.field in {"body", "data"} else None
+        field = field_from_msgspec(err.message) if err.field in {"body", "data"} else None
         refined.append(FieldError(field=field or err.field, message=err.message))
     return problem_response(
         Problem(
@@ -158,7 +179,90 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+def handle_package_invalid(
+    request: Request[Any, Any, Any], exc: TrialPackageInvalid
+) -> Response[bytes]:
+    errors = [
+        FieldError(field=p.file + (f":{p.field}" if p.field else ""), message=str(p))
+        for p in exc.problems
+    ]
+    return problem_response(
+        Problem(
+            title="Invalid trial package",
+            status=422,
+            detail=str(exc.problems[0]) if exc.problems else "",
+            instance=request.url.path,
+            field="package",
+            errors=errors,
+        )
+    )
+
+
+def handle_submission_rejected(
+    request: Request[Any, Any, Any], exc: SubmissionRejected
+) -> Response[bytes]:
+    return problem_response(
+        Problem(
+            type=f"urn:trialgate:submission-rejected:{exc.code}",
+            title="Submission refused",
+            status=422,
+            detail=str(exc),
+            instance=request.url.path,
+            field=f"files/{exc.path}" if exc.path else "archive",
+        )
+    )
+
+
+def handle_trial_check_failed(
+    request: Request[Any, Any, Any], exc: TrialCheckFailed
+) -> Response[bytes]:
+    return problem_response(
+        Problem(
+            title="Trial check failed",
+            status=422,
+            detail=str(exc),
+            instance=request.url.path,
+            field="package",
+            errors=[FieldError(field="package", message=p) for p in exc.problems],
+        )
+    )
+
+
+def handle_sandbox_error(request: Request[Any, Any, Any], exc: SandboxError) -> Response[bytes]:
+    log.warning("sandbox unavailable: %s", exc)
+    return problem_response(
+        Problem(
+            title="Sandbox unavailable",
+            status=503,
+            detail="The grading sandbox is not available right now; try again later.",
+            instance=request.url.path,
+        ),
+        headers={"Retry-After": "30"},
+    )
+
+
+def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.warning("database unavailable on %s: %s", request.url.path, exc)
+    return problem_response(
+        Problem(
+            title="Database unavailable",
+            status=503,
+            detail="The database is not reachable right now; try again shortly.",
+            instance=request.url.path,
+        ),
+        headers={"Retry-After": "5"},
+    )
+
+
 EXCEPTION_HANDLERS = {
+    OSError: handle_database_unavailable,
+    asyncpg.InterfaceError: handle_database_unavailable,
+    asyncpg.PostgresConnectionError: handle_database_unavailable,
+    asyncpg.exceptions.OperatorInterventionError: handle_database_unavailable,
+    TrialPackageInvalid: handle_package_invalid,
+    SubmissionRejected: handle_submission_rejected,
+    TrialCheckFailed: handle_trial_check_failed,
+    SandboxError: handle_sandbox_error,
     ValidationException: handle_validation,
     ServiceError: handle_service,
     HTTPException: handle_http,

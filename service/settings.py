@@ -38,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker_concurrency: int = 0  # 0: as many as the machine has cores
     embedded_worker: bool = True
     sandbox_pool_size: int = 2
+    worker_lease_seconds: float = 30.0
+    worker_backoff_seconds: float = 2.0
 
     @property
     def socket_dir(self) -> Path:
@@ -83,4 +85,6 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
         worker_concurrency=int(env.get("TRIALGATE_WORKER_CONCURRENCY", "0")),
         embedded_worker=_flag(env.get("TRIALGATE_EMBEDDED_WORKER", "1")),
         sandbox_pool_size=int(env.get("TRIALGATE_SANDBOX_POOL_SIZE", "2")),
+        worker_lease_seconds=float(env.get("TRIALGATE_WORKER_LEASE_SECONDS", "30")),
+        worker_backoff_seconds=float(env.get("TRIALGATE_WORKER_BACKOFF_SECONDS", "2")),
     )

@@ -38,9 +38,7 @@ async def admin_url(settings: Settings) -> str:
     return _with_database(settings.database_url, "postgres")
 
 
-@pytest.fixture(scope="session")
-async def database_url(admin_url: str) -> AsyncIterator[str]:
-    """A fresh database for this test session, migrated from migrations/."""
+async def _migrated_database(admin_url: str) -> AsyncIterator[str]:
     name = f"trialgate_test_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -55,6 +53,20 @@ async def database_url(admin_url: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(admin_url: str) -> AsyncIterator[str]:
+    """A fresh database for this test session, migrated from migrations/."""
+    async for url in _migrated_database(admin_url):
+        yield url
+
+
+@pytest.fixture
+async def isolated_database(admin_url: str) -> AsyncIterator[str]:
+    """A database of its own, for tests whose workers must not meet anyone else's."""
+    async for url in _migrated_database(admin_url):
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,185 @@
+"""Candidates and clients: registered by admins and platforms, looked up by id or external ref."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from service.auth import require
+from service.auth_types import Principal
+from service.errors import NotFoundError
+from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
+from service.repo import actors as repo
+from service.repo.actors import ActorKind, ActorRow
+
+Slug = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]{1,62}\Z")]
+ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class CandidateIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    external_ref: ExternalRef | None = None
+    display_name: DisplayName = ""
+    skills: Annotated[list[Slug], msgspec.Meta(max_length=50)] = []
+
+
+class ClientIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    external_ref: ExternalRef | None = None
+    display_name: DisplayName = ""
+
+
+class ActorOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    external_ref: str | None
+    display_name: str
+    skills: list[str]
+    created_at: datetime
+
+
+def _out(row: ActorRow) -> ActorOut:
+    return ActorOut(
+        id=row.id,
+        external_ref=row.external_ref,
+        display_name=row.display_name,
+        skills=row.skills,
+        created_at=row.created_at,
+    )
+
+
+def may_read_actor(principal: Principal, kind: ActorKind, actor_id: UUID) -> bool:
+    if principal.role in {"admin", "platform"}:
+        return True
+    if principal.actor_id == actor_id:
+        return True
+    # clients review candidates' reputations before hiring
+    return principal.role == "client" and kind == "candidate"
+
+
+async def _create(
+    conn: asyncpg.Connection, principal: Principal, kind: ActorKind, data: CandidateIn | ClientIn
+) -> ActorOut:
+    require(principal, "admin", "platform")
+    row = await repo.insert_actor(
+        conn,
+        kind=kind,
+        external_ref=data.external_ref,
+        display_name=data.display_name,
+        skills=list(dict.fromkeys(getattr(data, "skills", []))),
+        created_by=principal.actor_id,
+    )
+    return _out(row)
+
+
+async def _get(
+    conn: asyncpg.Connection, principal: Principal, kind: ActorKind, actor_id: UUID
+) -> ActorOut:
+    row = await repo.get_actor(conn, kind=kind, actor_id=actor_id)
+    if row is None or not may_read_actor(principal, kind, actor_id):
+        raise NotFoundError(f"No {kind} {actor_id}.")
+    return _out(row)
+
+
+async def _list(
+    conn: asyncpg.Connection,
+    *,
+    principal: Principal,
+    kind: ActorKind,
+    external_ref: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[ActorOut]:
+    require(principal, "admin", "platform")
+    rows = await repo.list_actors(
+        conn, kind=kind, external_ref=external_ref, after=decode_cursor(cursor), limit=limit
+    )
+    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
+    return Page(items=[_out(r) for r in rows], next_cursor=next_cursor)
+
+
+class CandidateController(Controller):
+    path = "/v1/candidates"
+    tags = ("actors",)
+
+    @post("/", summary="Register a candidate")
+    async def create(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        data: JSONBody[CandidateIn],
+    ) -> ActorOut:
+        return await _create(conn, principal, "candidate", data)
+
+    @get("/{candidate_id:uuid}", summary="A candidate by id")
+    async def read(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        candidate_id: FromPath[UUID],
+    ) -> ActorOut:
+        return await _get(conn, principal, "candidate", candidate_id)
+
+    @get("/", summary="Candidates, newest first; filter by external_ref")
+    async def index(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        external_ref: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: LimitQuery = 50,
+    ) -> Page[ActorOut]:
+        return await _list(
+            conn,
+            principal=principal,
+            kind="candidate",
+            external_ref=external_ref,
+            cursor=cursor,
+            limit=limit,
+        )
+
+
+class ClientController(Controller):
+    path = "/v1/clients"
+    tags = ("actors",)
+
+    @post("/", summary="Register a client")
+    async def create(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ClientIn],
+    ) -> ActorOut:
+        return await _create(conn, principal, "client", data)
+
+    @get("/{client_id:uuid}", summary="A client by id")
+    async def read(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        client_id: FromPath[UUID],
+    ) -> ActorOut:
+        return await _get(conn, principal, "client", client_id)
+
+    @get("/", summary="Clients, newest first; filter by external_ref")
+    async def index(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        external_ref: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: LimitQuery = 50,
+    ) -> Page[ActorOut]:
+        return await _list(
+            conn,
+            principal=principal,
+            kind="client",
+            external_ref=external_ref,
+            cursor=cursor,
+            limit=limit,
+        )

@@ -1,0 +1,160 @@
+"""Trials: operators upload packages; everyone signed in can browse and download starters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+
+from service.auth import require
+from service.auth_types import Principal
+from service.errors import NotFoundError
+from service.package_cache import cached_package
+from service.pagination import LimitQuery, Page
+from service.repo import trials as repo
+from service.repo.trials import TrialRow, TrialVersionRow
+from service.trial_import import TrialImported, import_package
+from trials.package import load_package, starter_archive
+
+TrialId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]{1,62}\Z")]
+MAX_PACKAGE_BYTES = 16 * 1024 * 1024
+
+
+class TrialUpload(msgspec.Struct, kw_only=True):
+    package: UploadFile
+
+
+class TrialLimitsOut(msgspec.Struct, frozen=True, kw_only=True):
+    wall_seconds: float
+    memory_mb: int
+    pids: int
+    output_kb: int
+
+
+class TrialSummary(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    title: str
+    version: str
+    skills: list[str]
+    difficulty: int
+    runtime: str
+    limits: TrialLimitsOut
+
+
+class TrialDetail(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    title: str
+    version: str
+    content_hash: str
+    skills: list[str]
+    difficulty: int
+    runtime: str
+    limits: TrialLimitsOut
+    statement: str
+    starter_files: list[str]
+    public_tests: dict[str, str]
+    hidden_test_count: int
+
+
+def _summary(row: TrialRow) -> TrialSummary:
+    manifest: dict[str, Any] = row.manifest
+    return TrialSummary(
+        id=row.id,
+        title=row.title,
+        version=row.version,
+        skills=row.skills,
+        difficulty=row.difficulty,
+        runtime=manifest["runtime"],
+        limits=msgspec.convert(manifest["limits"], TrialLimitsOut),
+    )
+
+
+class TrialController(Controller):
+    path = "/v1/trials"
+    tags = ("trials",)
+
+    @post(
+        "/",
+        summary="Upload a trial package (tar.gz or zip); it is graded before it becomes available",
+        request_max_body_size=MAX_PACKAGE_BYTES,
+        status_code=201,
+    )
+    async def upload(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        state: State,
+        data: Annotated[TrialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> TrialImported:
+        require(principal, "admin")
+        package = load_package(await data.package.read())
+        return await import_package(conn, state.sandboxes, package)
+
+    @get("/", summary="Trials that can be taken, by id; filter by skill")
+    async def index(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        skill: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: LimitQuery = 50,
+    ) -> Page[TrialSummary]:
+        rows = await repo.list_trials(conn, skill=skill, after=cursor, limit=limit)
+        next_cursor = rows[-1].id if len(rows) == limit else None
+        return Page(items=[_summary(r) for r in rows], next_cursor=next_cursor)
+
+    @get("/{trial_id:str}", summary="A trial: statement, limits, public tests (never hidden ones)")
+    async def read(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        trial_id: FromPath[str],
+    ) -> TrialDetail:
+        row, version = await _current(conn, trial_id)
+        package = cached_package(version.content_hash, version.package)
+        summary = _summary(row)
+        return TrialDetail(
+            **msgspec.structs.asdict(summary),
+            content_hash=row.content_hash,
+            statement=package.statement,
+            starter_files=sorted(package.starter),
+            public_tests={
+                p: d.decode("utf-8", "replace") for p, d in sorted(package.public_tests.items())
+            },
+            hidden_test_count=sum(1 for t in version.expected_tests if t.startswith("tests/")),
+        )
+
+    @get("/{trial_id:str}/starter", summary="The starter files as an archive")
+    async def starter(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        request: Request,
+        trial_id: FromPath[str],
+        format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",
+    ) -> Response[bytes]:
+        row, version = await _current(conn, trial_id)
+        package = cached_package(version.content_hash, version.package)
+        media = "application/zip" if format == "zip" else "application/gzip"
+        filename = f"{row.id}-{row.version}-starter.{format}"
+        return Response(
+            starter_archive(package, fmt=format),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+async def _current(conn: asyncpg.Connection, trial_id: str) -> tuple[TrialRow, TrialVersionRow]:
+    row = await repo.get_trial(conn, trial_id=trial_id)
+    if row is None:
+        raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
+    version = await repo.get_version(conn, version_id=row.version_id)
+    if version is None:  # current_version_id is a foreign key: only a concurrent delete
+        raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
+    return row, version

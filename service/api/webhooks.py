@@ -1,0 +1,138 @@
+"""Webhook subscriptions for platforms, and the record of every delivery."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from service.auth import require
+from service.auth_types import Principal
+from service.errors import NotFoundError
+from service.pagination import LimitQuery
+from service.repo import webhooks as repo
+from service.repo.webhooks import DeliveryRow, WebhookRow
+
+EventName = Literal["submission.graded", "eligibility.changed"]
+Url = Annotated[str, msgspec.Meta(pattern=r"\Ahttps?://[^\s]+\Z", max_length=2000)]
+
+
+class WebhookIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    url: Url
+    events: Annotated[list[EventName], msgspec.Meta(min_length=1)]
+
+
+class WebhookOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    id: UUID
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+    secret: str | None = None  # shown once, at creation
+
+
+class DeliveryOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    event: str
+    subject_id: UUID | None
+    state: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def _out(row: WebhookRow, secret: str | None = None) -> WebhookOut:
+    return WebhookOut(
+        id=row.id,
+        url=row.url,
+        events=row.events,
+        active=row.active,
+        created_at=row.created_at,
+        secret=secret,
+    )
+
+
+def _delivery(row: DeliveryRow) -> DeliveryOut:
+    return DeliveryOut(
+        id=row.id,
+        event=row.event,
+        subject_id=row.subject_id,
+        state=row.state,
+        attempts=row.attempts,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+    )
+
+
+def _owner(principal: Principal) -> UUID | None:
+    """Admins see every webhook; a platform only its own."""
+    return None if principal.role == "admin" else principal.key_id
+
+
+class WebhookController(Controller):
+    path = "/v1/webhooks"
+    tags = ("webhooks",)
+
+    @post("/", summary="Subscribe a URL to events; the signing secret is shown once")
+    async def create(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        data: JSONBody[WebhookIn],
+    ) -> WebhookOut:
+        require(principal, "admin", "platform")
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        row = await repo.insert_webhook(
+            conn,
+            owner_key=principal.key_id,
+            url=data.url,
+            events=list(dict.fromkeys(data.events)),
+            secret=secret,
+        )
+        return _out(row, secret)
+
+    @get("/", summary="Active webhooks")
+    async def index(
+        self, conn: NamedDependency[asyncpg.Connection], principal: NamedDependency[Principal]
+    ) -> list[WebhookOut]:
+        require(principal, "admin", "platform")
+        return [_out(r) for r in await repo.list_webhooks(conn, owner_key=_owner(principal))]
+
+    @delete("/{webhook_id:uuid}", summary="Unsubscribe")
+    async def remove(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        webhook_id: FromPath[UUID],
+    ) -> None:
+        require(principal, "admin", "platform")
+        if not await repo.deactivate(conn, webhook_id=webhook_id, owner_key=_owner(principal)):
+            raise NotFoundError(f"No webhook {webhook_id}.", field="webhook_id")
+
+    @get("/{webhook_id:uuid}/deliveries", summary="Deliveries of a webhook, newest first")
+    async def deliveries(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        webhook_id: FromPath[UUID],
+        limit: LimitQuery = 50,
+    ) -> list[DeliveryOut]:
+        require(principal, "admin", "platform")
+        owned = {w.id for w in await repo.list_webhooks(conn, owner_key=_owner(principal))}
+        if webhook_id not in owned:
+            raise NotFoundError(f"No webhook {webhook_id}.", field="webhook_id")
+        return [
+            _delivery(r)
+            for r in await repo.list_deliveries(conn, webhook_id=webhook_id, limit=limit)
+        ]

@@ -1,0 +1,67 @@
+"""Bearer API keys: `tg_<prefix>_<secret>`, stored as prefix + sha256(secret).
+
+The secret is 256 random bits, so a fast hash is enough: there is nothing to
+brute-force, and verification stays cheap on the hot read path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from uuid import UUID
+
+import asyncpg
+from litestar import Request
+
+from service.auth_types import Principal, Role
+from service.errors import ForbiddenError, UnauthorizedError
+from service.repo import keys as keys_repo
+
+KEY_SCHEME = "tg"
+
+
+def _hash(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def new_key() -> tuple[str, str, bytes]:
+    """(full key shown once, prefix stored, secret hash stored)."""
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    return f"{KEY_SCHEME}_{prefix}_{secret}", prefix, _hash(secret)
+
+
+async def create_key(
+    conn: asyncpg.Connection, *, role: Role, actor_id: UUID | None, name: str
+) -> tuple[str, UUID]:
+    full, prefix, secret_hash = new_key()
+    key_id = await keys_repo.insert_key(
+        conn, prefix=prefix, secret_hash=secret_hash, role=role, actor_id=actor_id, name=name
+    )
+    return full, key_id
+
+
+def _parse(header: str | None) -> tuple[str, str]:
+    if not header:
+        raise UnauthorizedError("Send an API key as `Authorization: Bearer <key>`.")
+    scheme, _, token = header.partition(" ")
+    parts = token.strip().split("_", 2)
+    if scheme.lower() != "bearer" or len(parts) != 3 or parts[0] != KEY_SCHEME:
+        raise UnauthorizedError("The Authorization header does not hold a trialgate API key.")
+    return parts[1], parts[2]
+
+
+async def authenticate(request: Request, conn: asyncpg.Connection) -> Principal:
+    prefix, secret = _parse(request.headers.get("authorization"))
+    stored = await keys_repo.find_active_key(conn, prefix=prefix)
+    if stored is None or not hmac.compare_digest(stored.secret_hash, _hash(secret)):
+        raise UnauthorizedError("The API key is unknown or revoked.")
+    return Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
+
+
+def require(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        raise ForbiddenError(
+            f"This needs one of the roles {', '.join(roles)}; the key's role is {principal.role}."
+        )

@@ -1,0 +1,128 @@
+"""`trialgate keys create` and `trialgate worker`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from service.cli.output import fail, say
+from service.settings import Settings
+
+ACTOR_KIND = {"candidate": "candidate", "client": "client"}
+
+
+def register(commands: Any) -> None:
+    keys = commands.add_parser("keys", help="API keys")
+    actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a key and print it once")
+    create.add_argument(
+        "--role", required=True, choices=["admin", "platform", "client", "candidate"]
+    )
+    create.add_argument(
+        "--actor", type=UUID, default=None, help="the candidate or client the key acts as"
+    )
+    create.add_argument("--name", required=True, help="what the key is for")
+    create.set_defaults(handler=_create_key)
+
+    bootstrap = actions.add_parser(
+        "bootstrap", help="make the first admin key, once, and keep it in the data folder"
+    )
+    bootstrap.set_defaults(handler=_bootstrap_key)
+
+    worker = commands.add_parser("worker", help="grade queued submissions")
+    worker.add_argument(
+        "--concurrency", type=int, default=None, help="runs in parallel (default: cores)"
+    )
+    worker.set_defaults(handler=_worker)
+
+
+async def create_key(database_url: str, *, role: str, actor: UUID | None, name: str) -> str:
+    from service.auth import create_key as make  # noqa: PLC0415
+    from service.repo.actors import get_actor  # noqa: PLC0415
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        if role in ACTOR_KIND:
+            if actor is None:
+                raise ValueError(f"a {role} key needs --actor (the {role}'s id)")
+            if await get_actor(conn, kind=ACTOR_KIND[role], actor_id=actor) is None:  # type: ignore[arg-type]
+                raise ValueError(f"no {role} with id {actor}")
+        elif actor is not None:
+            raise ValueError(f"a {role} key is not bound to an actor; leave out --actor")
+        key, _ = await make(conn, role=role, actor_id=actor, name=name)  # type: ignore[arg-type]
+        return key
+    finally:
+        await conn.close()
+
+
+def _create_key(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    try:
+        key = asyncio.run(
+            create_key(settings.database_url, role=args.role, actor=args.actor, name=args.name)
+        )
+    except ValueError as exc:
+        return fail(str(exc), 2)
+    print(key)
+    say("store it now: it is not shown again")
+    return 0
+
+
+async def _admin_exists(database_url: str) -> bool:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return bool(
+            await conn.fetchval(
+                "SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL LIMIT 1"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+def _bootstrap_key(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    """First run of `make run`: an admin key, written where only its owner can read it."""
+    keyfile = settings.data_dir / "admin.key"
+    if asyncio.run(_admin_exists(settings.database_url)):
+        where = f" (kept in {keyfile})" if keyfile.exists() else ""
+        say(f"an admin key already exists{where}")
+        return 0
+    key = asyncio.run(create_key(settings.database_url, role="admin", actor=None, name="bootstrap"))
+    keyfile.parent.mkdir(parents=True, exist_ok=True)
+    keyfile.touch(mode=0o600)
+    keyfile.write_text(key + "\n")
+    say(f"admin key (also kept in {keyfile}):")
+    print(key)
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    from service import logs, webhooks  # noqa: PLC0415
+    from service.db.pool import create_pool  # noqa: PLC0415
+    from service.sandbox_provider import SandboxProvider  # noqa: PLC0415
+    from service.worker import Worker, WorkerConfig  # noqa: PLC0415
+
+    logs.configure(settings.log_level, json=settings.log_json)
+    concurrency = args.concurrency
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # SIGTERM drains: no new claims, running jobs finish
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        pool = await create_pool(settings.database_url)
+        provider = SandboxProvider(settings.docker_host, pool_size=settings.sandbox_pool_size)
+        try:
+            worker = Worker(pool, provider, WorkerConfig.from_settings(settings, concurrency))
+            await asyncio.gather(worker.run(stop), webhooks.run_deliveries(pool, stop))
+        finally:
+            await asyncio.to_thread(provider.close)
+            await pool.close()
+
+    asyncio.run(run())
+    return 0

@@ -1,0 +1,43 @@
+"""Keyset pagination: an opaque cursor over (created_at, id), newest first."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+from uuid import UUID
+
+import msgspec
+from litestar.params import QueryParameter
+
+from service.errors import ServiceError
+
+T = TypeVar("T")
+# A query parameter: Litestar enforces the bounds given to QueryParameter itself.
+LimitQuery = Annotated[int, QueryParameter(ge=1, le=200, description="page size, 1 to 200")]
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class _Cursor(msgspec.Struct, frozen=True, array_like=True):
+    created_at: datetime
+    id: UUID
+
+
+def encode_cursor(created_at: datetime, row_id: UUID) -> str:
+    raw = msgspec.json.encode(_Cursor(created_at, row_id))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parsed = msgspec.json.decode(raw, type=_Cursor)
+    except (ValueError, msgspec.DecodeError) as exc:
+        raise ServiceError("The cursor is not one this API handed out.", field="cursor") from exc
+    return parsed.created_at, parsed.id

@@ -1,0 +1,114 @@
+"""The job queue: a table claimed with FOR UPDATE SKIP LOCKED under a renewable lease."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+
+class Job(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    submission_id: UUID | None
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    *,
+    kind: str,
+    submission_id: UUID | None,
+    payload: dict[str, Any] | None = None,
+) -> int:
+    return await conn.fetchval(
+        "INSERT INTO jobs (kind, submission_id, payload) VALUES ($1, $2, $3) RETURNING id",
+        kind,
+        submission_id,
+        payload or {},
+    )
+
+
+async def claim(conn: asyncpg.Connection, *, owner: str, lease: timedelta) -> Job | None:
+    """Take the next due job, or one whose lease expired (its worker died)."""
+    row = await conn.fetchrow(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, "
+        "lease_expires_at = now() + $2, heartbeat_at = now() "
+        "WHERE id = (SELECT id FROM jobs WHERE "
+        "  (state = 'queued' AND run_after <= now()) "
+        "  OR (state = 'running' AND lease_expires_at < now()) "
+        "  ORDER BY run_after, id FOR UPDATE SKIP LOCKED LIMIT 1) "
+        "RETURNING id, kind, submission_id, payload, attempts, max_attempts",
+        owner,
+        lease,
+    )
+    return msgspec.convert(dict(row), Job) if row else None
+
+
+async def renew(conn: asyncpg.Connection, *, job_id: int, owner: str, lease: timedelta) -> bool:
+    """False when the lease was lost (another worker took the job over)."""
+    renewed = await conn.fetchval(
+        "UPDATE jobs SET lease_expires_at = now() + $3, heartbeat_at = now() "
+        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
+        job_id,
+        owner,
+        lease,
+    )
+    return bool(renewed)
+
+
+async def complete(conn: asyncpg.Connection, *, job_id: int, owner: str) -> bool:
+    done = await conn.fetchval(
+        "UPDATE jobs SET state = 'done', finished_at = now(), lease_owner = NULL, "
+        "lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'running' "
+        "RETURNING true",
+        job_id,
+        owner,
+    )
+    return bool(done)
+
+
+async def retry_later(
+    conn: asyncpg.Connection, *, job_id: int, owner: str, delay: timedelta, error: str
+) -> bool:
+    done = await conn.fetchval(
+        "UPDATE jobs SET state = 'queued', run_after = now() + $3, last_error = $4, "
+        "lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
+        job_id,
+        owner,
+        delay,
+        error,
+    )
+    return bool(done)
+
+
+async def park(conn: asyncpg.Connection, *, job_id: int, owner: str, error: str) -> bool:
+    done = await conn.fetchval(
+        "UPDATE jobs SET state = 'failed', finished_at = now(), last_error = $3, "
+        "lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
+        job_id,
+        owner,
+        error,
+    )
+    return bool(done)
+
+
+async def job_for_submission(
+    conn: asyncpg.Connection, *, submission_id: UUID
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT state, attempts, last_error FROM jobs WHERE kind = 'grade' AND submission_id = $1",
+        submission_id,
+    )
+    return dict(row) if row else None
+
+
+async def queue_depth(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from service.auth_types import Principal, Role
+
+
+class StoredKey(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    secret_hash: bytes
+    role: Role
+    actor_id: UUID | None
+
+
+async def insert_key(
+    conn: asyncpg.Connection,
+    *,
+    prefix: str,
+    secret_hash: bytes,
+    role: Role,
+    actor_id: UUID | None,
+    name: str,
+) -> UUID:
+    return await conn.fetchval(
+        "INSERT INTO api_keys (prefix, secret_hash, role, actor_id, name) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        prefix,
+        secret_hash,
+        role,
+        actor_id,
+        name,
+    )
+
+
+async def find_active_key(conn: asyncpg.Connection, *, prefix: str) -> StoredKey | None:
+    row = await conn.fetchrow(
+        "SELECT id, secret_hash, role, actor_id FROM api_keys "
+        "WHERE prefix = $1 AND revoked_at IS NULL",
+        prefix,
+    )
+    return msgspec.convert(dict(row), StoredKey) if row else None
+
+
+async def principal_of_key(conn: asyncpg.Connection, *, key_id: UUID) -> Principal:
+    row = await conn.fetchrow(
+        "SELECT id AS key_id, role, actor_id FROM api_keys WHERE id = $1", key_id
+    )
+    return msgspec.convert(dict(row), Principal)

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+SubmissionStatus = Literal["queued", "running", "graded", "failed"]
+
+
+class SubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    trial_version_id: UUID
+    trial_id: str
+    trial_version: str
+    candidate_id: UUID
+    archive_sha256: str
+    file_count: int
+    status: SubmissionStatus
+    created_at: datetime
+    graded_at: datetime | None
+
+
+class ResultRow(msgspec.Struct, frozen=True, kw_only=True):
+    verdict: str
+    score: float
+    summary: str
+    tests: list[dict[str, Any]]
+    flags: list[str]
+    duration_ms: int
+    peak_memory_mb: float
+    output: str
+
+
+_SELECT = (
+    "SELECT s.id, s.trial_version_id, v.trial_id, v.version AS trial_version, s.candidate_id, "
+    "s.archive_sha256, s.file_count, s.status, s.created_at, s.graded_at "
+    "FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
+)
+
+
+async def insert_submission(
+    conn: asyncpg.Connection,
+    *,
+    trial_version_id: UUID,
+    candidate_id: UUID,
+    submitted_by: UUID,
+    archive: bytes,
+    archive_sha256: str,
+    file_count: int,
+) -> UUID:
+    return await conn.fetchval(
+        "INSERT INTO submissions (trial_version_id, candidate_id, submitted_by, archive, "
+        "archive_sha256, file_count) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        trial_version_id,
+        candidate_id,
+        submitted_by,
+        archive,
+        archive_sha256,
+        file_count,
+    )
+
+
+async def get_submission(conn: asyncpg.Connection, *, submission_id: UUID) -> SubmissionRow | None:
+    row = await conn.fetchrow(_SELECT + "WHERE s.id = $1", submission_id)
+    return msgspec.convert(dict(row), SubmissionRow) if row else None
+
+
+async def list_for_candidate(
+    conn: asyncpg.Connection,
+    *,
+    candidate_id: UUID,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[SubmissionRow]:
+    rows = await conn.fetch(
+        _SELECT + "WHERE s.candidate_id = $1 "
+        "AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2, $3)) "
+        "ORDER BY s.created_at DESC, s.id DESC LIMIT $4",
+        candidate_id,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [msgspec.convert(dict(r), SubmissionRow) for r in rows]
+
+
+async def get_archive(conn: asyncpg.Connection, *, submission_id: UUID) -> bytes:
+    return await conn.fetchval("SELECT archive FROM submissions WHERE id = $1", submission_id)
+
+
+async def set_status(
+    conn: asyncpg.Connection, *, submission_id: UUID, status: SubmissionStatus
+) -> None:
+    await conn.execute(
+        "UPDATE submissions SET status = $2, "
+        "graded_at = CASE WHEN $2 = 'graded' THEN now() ELSE graded_at END WHERE id = $1",
+        submission_id,
+        status,
+    )
+
+
+async def insert_result(
+    conn: asyncpg.Connection, *, submission_id: UUID, result: dict[str, Any]
+) -> bool:
+    """False when the submission already has a result (it is graded exactly once)."""
+    inserted = await conn.fetchval(
+        "INSERT INTO results (submission_id, verdict, score, summary, tests, flags, duration_ms, "
+        "peak_memory_mb, output) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "ON CONFLICT (submission_id) DO NOTHING RETURNING true",
+        submission_id,
+        result["verdict"],
+        result["score"],
+        result["summary"],
+        result["tests"],
+        result["flags"],
+        result["duration_ms"],
+        result["peak_memory_mb"],
+        result["output"],
+    )
+    return bool(inserted)
+
+
+async def get_result(conn: asyncpg.Connection, *, submission_id: UUID) -> ResultRow | None:
+    row = await conn.fetchrow(
+        "SELECT verdict, score, summary, tests, flags, duration_ms, peak_memory_mb, output "
+        "FROM results WHERE submission_id = $1",
+        submission_id,
+    )
+    return msgspec.convert(dict(row), ResultRow) if row else None

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from service.errors import ConflictError
+
+
+class TrialRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    title: str
+    skills: list[str]
+    difficulty: int
+    created_at: datetime
+    version_id: UUID
+    version: str
+    content_hash: str
+    manifest: dict[str, Any]
+
+
+class TrialVersionRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    trial_id: str
+    version: str
+    content_hash: str
+    manifest: dict[str, Any]
+    statement: str
+    package: bytes
+    expected_tests: list[str]
+
+
+async def upsert_trial(
+    conn: asyncpg.Connection, *, trial_id: str, title: str, skills: list[str], difficulty: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO trials (id, title, skills, difficulty) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (id) DO UPDATE SET title = $2, skills = $3, difficulty = $4",
+        trial_id,
+        title,
+        skills,
+        difficulty,
+    )
+
+
+async def version_by_hash(conn: asyncpg.Connection, *, content_hash: str) -> TrialVersionRow | None:
+    row = await conn.fetchrow(
+        "SELECT id, trial_id, version, content_hash, manifest, statement, package, expected_tests "
+        "FROM trial_versions WHERE content_hash = $1",
+        content_hash,
+    )
+    return msgspec.convert(dict(row), TrialVersionRow) if row else None
+
+
+async def insert_version(
+    conn: asyncpg.Connection,
+    *,
+    trial_id: str,
+    version: str,
+    content_hash: str,
+    manifest: dict[str, Any],
+    statement: str,
+    package: bytes,
+    expected_tests: list[str],
+    check_report: dict[str, Any],
+) -> UUID:
+    try:
+        return await conn.fetchval(
+            "INSERT INTO trial_versions (trial_id, version, content_hash, manifest, statement, "
+            "package, expected_tests, check_report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "RETURNING id",
+            trial_id,
+            version,
+            content_hash,
+            manifest,
+            statement,
+            package,
+            expected_tests,
+            check_report,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise ConflictError(
+            f"Trial {trial_id} version {version} already exists with other content; "
+            "versions are immutable, bump the version.",
+            field="version",
+        ) from exc
+
+
+async def set_current_version(conn: asyncpg.Connection, *, trial_id: str, version_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE trials SET current_version_id = $2 WHERE id = $1", trial_id, version_id
+    )
+
+
+_TRIAL_SELECT = (
+    "SELECT t.id, t.title, t.skills, t.difficulty, t.created_at, v.id AS version_id, v.version, "
+    "v.content_hash, v.manifest FROM trials t JOIN trial_versions v ON v.id = t.current_version_id "
+)
+
+
+async def list_trials(
+    conn: asyncpg.Connection, *, skill: str | None, after: str | None, limit: int
+) -> list[TrialRow]:
+    rows = await conn.fetch(
+        _TRIAL_SELECT + "WHERE ($1::text IS NULL OR $1 = ANY (t.skills)) "
+        "AND ($2::text IS NULL OR t.id > $2) ORDER BY t.id LIMIT $3",
+        skill,
+        after,
+        limit,
+    )
+    return [msgspec.convert(dict(r), TrialRow) for r in rows]
+
+
+async def get_trial(conn: asyncpg.Connection, *, trial_id: str) -> TrialRow | None:
+    row = await conn.fetchrow(_TRIAL_SELECT + "WHERE t.id = $1", trial_id)
+    return msgspec.convert(dict(row), TrialRow) if row else None
+
+
+async def get_version(conn: asyncpg.Connection, *, version_id: UUID) -> TrialVersionRow | None:
+    row = await conn.fetchrow(
+        "SELECT id, trial_id, version, content_hash, manifest, statement, package, expected_tests "
+        "FROM trial_versions WHERE id = $1",
+        version_id,
+    )
+    return msgspec.convert(dict(row), TrialVersionRow) if row else None

@@ -1,0 +1,44 @@
+"""A sandbox made on first use and remade after the engine failed.
+
+The API must keep serving while the Docker engine is down, so nothing connects
+to it at start-up; grading asks for the sandbox when it needs one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sandboxes.docker import DockerSandbox
+from sandboxes.engine import connect
+from sandboxes.interfaces import Sandbox, SandboxError
+
+log = logging.getLogger("trialgate.sandbox")
+
+
+class SandboxProvider:
+    def __init__(self, docker_host: str, *, pool_size: int) -> None:
+        self._docker_host = docker_host
+        self._pool_size = pool_size
+        self._sandbox: DockerSandbox | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Sandbox:
+        """The sandbox; raises SandboxError when the engine does not answer."""
+        with self._lock:
+            if self._sandbox is None:
+                self._sandbox = DockerSandbox(connect(self._docker_host), pool_size=self._pool_size)
+            return self._sandbox
+
+    def reset(self) -> None:
+        """Forget the sandbox after an engine failure, so the next call reconnects."""
+        with self._lock:
+            sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            try:
+                sandbox.close()
+            except SandboxError as exc:  # the engine is already failing; say so and move on
+                log.warning("closing the old sandbox failed: %s", exc)
+
+    def close(self) -> None:
+        self.reset()

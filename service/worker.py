@@ -1,0 +1,213 @@
+"""The grading worker: claims jobs from PostgreSQL and grades them in the sandbox.
+
+A claim holds a lease renewed while the run goes on; a worker that dies loses
+its lease and the job runs again elsewhere. Completion is guarded by the lease,
+and results are keyed by submission, so a submission is graded exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from datetime import timedelta
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from sandboxes.interfaces import SandboxError
+from scoring.verdicts import Grade
+from service import webhooks
+from service.grading import grade_submission
+from service.package_cache import cached_package
+from service.repo import jobs as jobs_repo
+from service.repo import submissions as submissions_repo
+from service.repo import trials as trials_repo
+from service.sandbox_provider import SandboxProvider
+from service.settings import Settings
+from trials.package import TrialPackage
+from trials.submissions import read_submission
+
+log = logging.getLogger("trialgate.worker")
+
+GRADE = "grade"
+MAX_BACKOFF_SECONDS = 60.0
+
+
+class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
+    concurrency: int = 0  # 0: one per core
+    lease_seconds: float = 30.0
+    poll_seconds: float = 0.2
+    backoff_base_seconds: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, concurrency: int | None = None) -> WorkerConfig:
+        return cls(
+            concurrency=settings.worker_concurrency if concurrency is None else concurrency,
+            lease_seconds=settings.worker_lease_seconds,
+            backoff_base_seconds=settings.worker_backoff_seconds,
+        )
+
+    @property
+    def slots(self) -> int:
+        return self.concurrency or os.cpu_count() or 1
+
+
+def backoff(attempt: int, base: float) -> timedelta:
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempt - 1)))
+
+
+class Worker:
+    def __init__(
+        self, pool: asyncpg.Pool, provider: SandboxProvider, config: WorkerConfig | None = None
+    ) -> None:
+        self.pool = pool
+        self.provider = provider
+        self.config = config or WorkerConfig()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._lease = timedelta(seconds=self.config.lease_seconds)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and grade until `stop` is set; then let running jobs finish (drain)."""
+        running: set[asyncio.Task[None]] = set()
+        log.info("worker started", extra={"owner": self.owner, "slots": self.config.slots})
+        while not stop.is_set():
+            claimed = None
+            if len(running) < self.config.slots:
+                try:
+                    async with self.pool.acquire() as conn:
+                        claimed = await jobs_repo.claim(conn, owner=self.owner, lease=self._lease)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("claiming failed, database unavailable: %s", exc)
+            if claimed is not None:
+                task = asyncio.create_task(self._process(claimed))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.config.poll_seconds)
+        if running:
+            log.info("draining", extra={"running": len(running)})
+            await asyncio.gather(*running, return_exceptions=True)
+        log.info("worker stopped", extra={"owner": self.owner})
+
+    async def _process(self, job: jobs_repo.Job) -> None:
+        heartbeat = asyncio.create_task(self._keep_lease(job.id))
+        try:
+            if job.kind == GRADE and job.submission_id is not None:
+                await self._grade(job, job.submission_id)
+            else:
+                await self._park(job, f"unknown job kind {job.kind!r}")
+        except _LeaseLostError:
+            pass  # another worker owns the job now; its result is the one that counts
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # the database went away mid-job: the lease will expire and the job runs again
+            log.warning("job %s interrupted by the database: %s", job.id, exc)
+        except Exception:
+            log.exception("job %s failed unexpectedly", job.id)
+            await self._retry_or_park(job, "internal error in the worker")
+        finally:
+            heartbeat.cancel()
+
+    async def _keep_lease(self, job_id: int) -> None:
+        while True:
+            await asyncio.sleep(self.config.lease_seconds / 3)
+            try:
+                async with self.pool.acquire() as conn:
+                    if not await jobs_repo.renew(
+                        conn, job_id=job_id, owner=self.owner, lease=self._lease
+                    ):
+                        log.warning("lease on job %s lost", job_id)
+                        return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("renewing the lease on job %s failed: %s", job_id, exc)
+
+    async def _grade(self, job: jobs_repo.Job, submission_id: UUID) -> None:
+        async with self.pool.acquire() as conn:
+            submission = await submissions_repo.get_submission(conn, submission_id=submission_id)
+            if submission is None:
+                await self._park(job, "submission not found")
+                return
+            version = await trials_repo.get_version(conn, version_id=submission.trial_version_id)
+            archive = await submissions_repo.get_archive(conn, submission_id=submission_id)
+            await submissions_repo.set_status(conn, submission_id=submission_id, status="running")
+        assert version is not None  # a foreign key
+        package = cached_package(version.content_hash, version.package)
+        files = read_submission(archive, unwrap=False)
+        try:
+            grade = await asyncio.to_thread(
+                self._grade_blocking, package, files, tuple(version.expected_tests)
+            )
+        except SandboxError as exc:
+            self.provider.reset()
+            log.warning("sandbox failed on job %s (attempt %s): %s", job.id, job.attempts, exc)
+            await self._retry_or_park(job, f"sandbox unavailable: {exc}")
+            return
+        result = msgspec.to_builtins(grade)
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await jobs_repo.complete(conn, job_id=job.id, owner=self.owner):
+                log.warning("job %s was taken over; dropping this result", job.id)
+                raise _LeaseLostError
+            if await submissions_repo.insert_result(
+                conn, submission_id=submission_id, result=result
+            ):
+                await submissions_repo.set_status(
+                    conn, submission_id=submission_id, status="graded"
+                )
+                await webhooks.enqueue_event(
+                    conn,
+                    event="submission.graded",
+                    subject_id=submission_id,
+                    payload=webhooks.submission_graded_payload(submission, grade),
+                )
+        log.info(
+            "graded",
+            extra={
+                "submission": str(submission_id),
+                "verdict": grade.verdict,
+                "score": grade.score,
+            },
+        )
+
+    def _grade_blocking(
+        self, package: TrialPackage, files: dict[str, bytes], expected: tuple[str, ...]
+    ) -> Grade:
+        return grade_submission(self.provider.get(), package, files, expected_tests=expected)
+
+    async def _retry_or_park(self, job: jobs_repo.Job, reason: str) -> None:
+        async with self.pool.acquire() as conn:
+            if job.attempts >= job.max_attempts:
+                await self._park(job, reason, conn=conn)
+            else:
+                delay = backoff(job.attempts, self.config.backoff_base_seconds)
+                await jobs_repo.retry_later(
+                    conn, job_id=job.id, owner=self.owner, delay=delay, error=reason
+                )
+                if job.submission_id:
+                    await submissions_repo.set_status(
+                        conn, submission_id=job.submission_id, status="queued"
+                    )
+
+    async def _park(
+        self, job: jobs_repo.Job, reason: str, *, conn: asyncpg.Connection | None = None
+    ) -> None:
+        if conn is None:
+            async with self.pool.acquire() as own:
+                await self._park(job, reason, conn=own)
+            return
+        async with conn.transaction():
+            if (
+                await jobs_repo.park(conn, job_id=job.id, owner=self.owner, error=reason)
+                and job.submission_id
+            ):
+                await submissions_repo.set_status(
+                    conn, submission_id=job.submission_id, status="failed"
+                )
+        log.error("job %s parked: %s", job.id, reason)
+
+
+class _LeaseLostError(Exception):
+    """Raised inside the completing transaction to roll it back."""

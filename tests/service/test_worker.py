@@ -1,0 +1,230 @@
+"""The queue and its workers: nothing lost when a worker dies, drains on SIGTERM, or the engine is down."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from litestar.testing import TestClient
+
+from service.app import create_app
+from service.cli.runtime import migrate
+from service.infra import postgres
+from service.settings import Settings
+from tests.service.conftest import EXAMPLES, folder_files, tar_gz
+from tests.service.test_api_roles import SOLUTION, wait_graded
+
+TRIALGATE = str(Path(sys.executable).with_name("trialgate"))
+SLOW_SOLUTION = {
+    **SOLUTION,
+    "lru_cache.py": "import time\ntime.sleep(4)\n" + SOLUTION["lru_cache.py"],
+}
+
+
+def _settings(settings: Settings, database_url: str, **overrides: object) -> Settings:
+    base = {
+        "data_dir": settings.data_dir,
+        "database_url": database_url,
+        "docker_host": settings.docker_host,
+        "sandbox_pool_size": 1,
+    }
+    return Settings(**(base | overrides))  # type: ignore[arg-type]
+
+
+def _admin_key(database_url: str) -> dict[str, str]:
+    done = subprocess.run(
+        [TRIALGATE, "keys", "create", "--role", "admin", "--name", "ops"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DATABASE_URL": database_url},
+    )
+    return {"Authorization": f"Bearer {done.stdout.strip()}"}
+
+
+@pytest.fixture
+def quiet_service(
+    settings: Settings, isolated_database: str
+) -> Iterator[tuple[TestClient, dict[str, str], str]]:
+    """The API on a database of its own, without a worker; lru-cache imported; a candidate to submit for."""
+    admin = _admin_key(isolated_database)
+    with TestClient(
+        create_app(_settings(settings, isolated_database), embedded_worker=False), timeout=60
+    ) as api:
+        package = tar_gz(folder_files(EXAMPLES / "lru-cache"))
+        imported = api.post(
+            "/v1/trials",
+            files={"package": ("p.tar.gz", package, "application/gzip")},
+            headers=admin,
+        )
+        assert imported.status_code == 201, imported.text
+        candidate = api.post("/v1/candidates", json={"display_name": "Ada"}, headers=admin).json()
+        yield api, admin, candidate["id"]
+
+
+def _submit(api: TestClient, admin: dict[str, str], candidate: str, files: dict[str, str]) -> str:
+    response = api.post(
+        "/v1/trials/lru-cache/submissions",
+        json={"files": files, "candidate_id": candidate},
+        headers=admin,
+    )
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def _worker(
+    database_url: str, *extra_env: tuple[str, str], concurrency: int = 1
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TRIALGATE_WORKER_LEASE_SECONDS": "3",
+        "TRIALGATE_SANDBOX_POOL_SIZE": "1",
+        **dict(extra_env),
+    }
+    return subprocess.Popen(
+        [TRIALGATE, "worker", "--concurrency", str(concurrency)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def _job(database_url: str, submission_id: str) -> asyncpg.Record:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchrow(
+            "SELECT j.state, j.attempts, j.lease_owner, j.last_error, s.status, "
+            "(SELECT count(*) FROM results r WHERE r.submission_id = s.id) AS results "
+            "FROM jobs j JOIN submissions s ON s.id = j.submission_id WHERE s.id = $1",
+            submission_id,
+        )
+    finally:
+        await conn.close()
+
+
+async def _wait_job(
+    database_url: str, submission_id: str, predicate, wait_seconds: float = 60
+) -> asyncpg.Record:
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        row = await _job(database_url, submission_id)
+        if predicate(row):
+            return row
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"job for {submission_id} never reached the expected state: {dict(row)}")
+
+
+async def test_a_worker_killed_mid_run_loses_nothing_and_the_job_is_graded_once(
+    quiet_service, isolated_database
+):
+    api, admin, candidate = quiet_service
+    submission_id = _submit(api, admin, candidate, SLOW_SOLUTION)
+    first = _worker(isolated_database)
+    try:
+        await _wait_job(isolated_database, submission_id, lambda r: r["state"] == "running")
+        await asyncio.sleep(1.0)  # the run is under way in the sandbox
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        first.kill()
+    second = _worker(isolated_database)
+    try:
+        row = await _wait_job(
+            isolated_database, submission_id, lambda r: r["status"] == "graded", wait_seconds=90
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    assert row["results"] == 1
+    assert row["attempts"] == 2
+    assert row["state"] == "done"
+    graded = api.get(f"/v1/submissions/{submission_id}", headers=admin).json()
+    assert graded["result"]["verdict"] == "accepted"
+
+
+async def test_sigterm_drains_running_jobs_and_claims_no_new_ones(quiet_service, isolated_database):
+    api, admin, candidate = quiet_service
+    running_id = _submit(api, admin, candidate, SLOW_SOLUTION)
+    worker = _worker(isolated_database, concurrency=1)
+    try:
+        await _wait_job(isolated_database, running_id, lambda r: r["state"] == "running")
+        waiting_id = _submit(api, admin, candidate, SOLUTION)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        worker.kill()
+    assert (await _job(isolated_database, running_id))["status"] == "graded"
+    assert (await _job(isolated_database, waiting_id))["state"] == "queued"
+
+
+async def test_with_the_engine_down_the_api_serves_and_jobs_park_without_a_verdict(
+    settings: Settings, quiet_service, isolated_database, tmp_path: Path
+):
+    _, admin, candidate = quiet_service
+    dead_engine = _settings(
+        settings,
+        isolated_database,
+        docker_host=f"unix://{tmp_path}/gone.sock",
+        worker_backoff_seconds=0.05,
+    )
+    with TestClient(create_app(dead_engine, embedded_worker=True), timeout=60) as down:
+        assert down.get("/v1/trials", headers=admin).status_code == 200
+        submission_id = _submit(down, admin, candidate, SOLUTION)
+        row = await _wait_job(
+            isolated_database, submission_id, lambda r: r["state"] == "failed", wait_seconds=60
+        )
+        assert row["attempts"] == 5
+        assert "sandbox" in row["last_error"]
+        body = down.get(f"/v1/submissions/{submission_id}", headers=admin).json()
+        assert body["status"] == "failed"
+        assert "result" not in body
+        assert "infrastructure" in body["error"]
+        assert down.get("/ready").status_code == 503
+
+
+def test_graded_results_survive_a_postgres_restart_under_a_running_service(
+    settings: Settings, tmp_path: Path
+):
+
+    scratch = Settings(data_dir=tmp_path / "data")
+    url, pgdata, _ = postgres.start(scratch, lambda _m: None)
+    try:
+        asyncio.run(migrate(url))
+        admin = _admin_key(url)
+        with TestClient(
+            create_app(_settings(settings, url), embedded_worker=True), timeout=60
+        ) as api:
+            package = tar_gz(folder_files(EXAMPLES / "lru-cache"))
+            assert (
+                api.post(
+                    "/v1/trials",
+                    files={"package": ("p.tar.gz", package, "application/gzip")},
+                    headers=admin,
+                ).status_code
+                == 201
+            )
+            candidate = api.post("/v1/candidates", json={}, headers=admin).json()["id"]
+            submission_id = _submit(api, admin, candidate, SOLUTION)
+            before = wait_graded(api, submission_id, admin)
+
+            postgres.stop(pgdata)
+            assert api.get("/ready").status_code == 503
+            outage = api.get(f"/v1/submissions/{submission_id}", headers=admin)
+            assert outage.status_code == 503
+            postgres.start(scratch, lambda _m: None)
+
+            after = api.get(f"/v1/submissions/{submission_id}", headers=admin)
+            assert after.status_code == 200
+            assert after.json()["result"] == before["result"]
+            assert api.get("/ready").status_code == 200
+    finally:
+        postgres.stop(pgdata)
