@@ -16,11 +16,14 @@ DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
 def connect(base_url: str = "", *, timeout: float = 60.0) -> docker.DockerClient:
     """A client for the engine at `base_url` (or the default socket); raises if it does not answer."""
+    url = base_url or DEFAULT_SOCKET
+    reason = engine_answers(url, timeout=min(timeout, 5.0))
+    if reason is not None:
+        raise SandboxError(f"Docker engine at {url} does not answer: {reason}")
     try:
-        client = docker.DockerClient(base_url=base_url or DEFAULT_SOCKET, timeout=timeout)
-        client.ping()
+        client = docker.DockerClient(base_url=url, timeout=timeout)
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        raise SandboxError(f"Docker engine at {base_url or DEFAULT_SOCKET} does not answer: {exc}") from exc
+        raise SandboxError(f"Docker engine at {url} does not answer: {exc}") from exc
     return client
 
 

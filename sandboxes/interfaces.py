@@ -77,6 +77,7 @@ class RunOutcome(msgspec.Struct, frozen=True, kw_only=True):
     pids_limit_hit: bool = False
     disk_full: bool = False
     protocol_errors: tuple[str, ...] = ()  # malformed, oversized or duplicated reporter events
+    tests_modified: tuple[str, ...] = ()  # test files changed, added or removed during the run
 
 
 class Sandbox(Protocol):

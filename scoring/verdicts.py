@@ -71,6 +71,7 @@ class TestRun(msgspec.Struct, frozen=True, kw_only=True):
     pids_limit_hit: bool = False
     disk_full: bool = False
     protocol_errors: tuple[str, ...] = ()
+    tests_modified: tuple[str, ...] = ()
 
 
 class Canary(msgspec.Struct, frozen=True, kw_only=True):
@@ -160,6 +161,13 @@ def _results(
     return results, extra, missing
 
 
+def _last_error_line(error: ReportedCollectError) -> str:
+    """The exception's own line, without the traceback: candidates read the summary, and a
+    traceback through a hidden test module would show its source."""
+    lines = [line[1:].strip() for line in error.message.splitlines() if line.startswith("E ")]
+    return (lines[-1] if lines else error.exception)[:300]
+
+
 def _score(results: Sequence[TestResult]) -> float:
     total = sum(r.weight for r in results)
     if total <= 0:
@@ -219,6 +227,13 @@ def judge(
             keep_score=False,
             more=["report_malformed"],
         )
+    if run.tests_modified:
+        return grade(
+            "integrity_error",
+            "The test files were changed during the run: " + ", ".join(run.tests_modified[:5]),
+            keep_score=False,
+            more=["tests_modified"],
+        )
     # 2. Canaries: their outcome is known in advance, so a report that flips one was forged.
     if canary and reported.get(canary.must_fail) == "passed":
         return grade(
@@ -268,7 +283,7 @@ def judge(
     if run.collect_errors:
         first = run.collect_errors[0]
         kind = "compile_error" if first.exception in COMPILE_EXCEPTIONS else "runtime_error"
-        return grade(kind, f"{first.exception} while loading {first.nodeid}: {first.message[:300]}")
+        return grade(kind, f"{first.exception} while loading the tests: {_last_error_line(first)}")
     # 6. The report must cover exactly the expected tests, canaries included.
     if extra:
         return grade(

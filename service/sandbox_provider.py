@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from sandboxes.docker import DockerSandbox
+from sandboxes.docker import DockerSandbox, remove_orphans
 from sandboxes.engine import connect
 from sandboxes.interfaces import Sandbox, SandboxError
 
@@ -27,7 +27,11 @@ class SandboxProvider:
         """The sandbox; raises SandboxError when the engine does not answer."""
         with self._lock:
             if self._sandbox is None:
-                self._sandbox = DockerSandbox(connect(self._docker_host), pool_size=self._pool_size)
+                client = connect(self._docker_host)
+                removed = remove_orphans(client)
+                if removed:
+                    log.warning("removed %s sandbox containers left by processes that died", removed)
+                self._sandbox = DockerSandbox(client, pool_size=self._pool_size)
             return self._sandbox
 
     def reset(self) -> None:

@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args, settings, dict(os.environ)) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`... | head`); nothing left to say
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

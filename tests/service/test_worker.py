@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +26,8 @@ from tests.service.test_api_roles import SOLUTION, wait_graded
 TRIALGATE = str(Path(sys.executable).with_name("trialgate"))
 SLOW_SOLUTION = {
     **SOLUTION,
-    "lru_cache.py": "import time\ntime.sleep(4)\n" + SOLUTION["lru_cache.py"],
+    # after the module's own code: it starts with `from __future__ import annotations`
+    "lru_cache.py": SOLUTION["lru_cache.py"] + "\nimport time\ntime.sleep(4)\n",
 }
 
 
@@ -124,7 +126,7 @@ async def _wait_job(
 
 
 async def test_a_worker_killed_mid_run_loses_nothing_and_the_job_is_graded_once(
-    quiet_service, isolated_database
+    quiet_service, isolated_database, docker_client
 ):
     api, admin, candidate = quiet_service
     submission_id = _submit(api, admin, candidate, SLOW_SOLUTION)
@@ -147,6 +149,11 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_the_job_is_graded_once(
     assert row["results"] == 1
     assert row["attempts"] == 2
     assert row["state"] == "done"
+    # the killed worker's container was removed by the next sandbox on this host
+    owner = f"{socket.gethostname()}:{first.pid}"
+    assert (
+        docker_client.containers.list(all=True, filters={"label": f"trialgate.owner={owner}"}) == []
+    )
     graded = api.get(f"/v1/submissions/{submission_id}", headers=admin).json()
     assert graded["result"]["verdict"] == "accepted"
 

@@ -1,0 +1,277 @@
+"""The Docker implementation of `Sandbox`: one fresh, locked-down container per run.
+
+Each container runs the harness (sandboxes/harness.py) as PID 1. A run takes a
+started container from the warm pool, sends the request over the attach socket,
+reads the harness's one-line verdict and force-removes the container, whatever
+happened. Containers are never reused.
+
+Blame, decided once here: the harness reports every way the submission can
+misbehave (timeout, OOM of the pytest child, output flood, fork bomb, full disk).
+The host adds only what the harness cannot report itself: the harness silent past
+the wall time plus a grace (`timeout`), more bytes than a healthy harness ever
+writes (`output_limit`), and the container killed by the kernel's OOM killer
+before the harness could answer (`oom`; the cgroup was exhausted, and only
+candidate code allocates without bound). Any other silent death of the harness
+is the infrastructure's fault: PID 1 ignores every signal candidate code can
+send it and cannot be ptraced, so the candidate has no other way to kill it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import docker.errors
+import msgspec
+import requests.exceptions
+from docker.types import LogConfig, Ulimit
+
+from sandboxes import channel
+from sandboxes.interfaces import (
+    ImageMissingError,
+    RunLimits,
+    RunOutcome,
+    RunSpec,
+    SandboxError,
+)
+from sandboxes.pool import PoolKey, WarmPool
+
+HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
+LABEL = "trialgate.sandbox"
+# Which process made a container: a process killed outright (SIGKILL, a crash)
+# never removes its containers, so the next sandbox on the same host does.
+OWNER_LABEL = "trialgate.owner"
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+GRACE_SECONDS = 10.0  # the host's backstop beyond the harness's own wall clock
+UID = 10001  # the image's "sandbox" user
+USER = f"{UID}:{UID}"
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def engine_errors(action: str) -> Iterator[None]:
+    """Engine and transport failures become SandboxError, raised from the cause."""
+    try:
+        yield
+    except docker.errors.ImageNotFound as exc:
+        raise ImageMissingError(f"{action}: {exc}") from exc
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise SandboxError(f"{action}: {exc}") from exc
+
+
+def pool_key(spec: RunSpec) -> PoolKey:
+    limits = spec.limits
+    return (spec.image, limits.memory_mb, limits.pids, limits.cpus, limits.disk_mb)
+
+
+class DockerSandbox:
+    """`Sandbox` on a Docker engine. `run` blocks; it is safe to call from several
+    threads at once (e.g. via `asyncio.to_thread`)."""
+
+    def __init__(self, client: docker.DockerClient, *, pool_size: int = 2) -> None:
+        self._api = client.api
+        self._pool = WarmPool(self._start, self._remove, size=pool_size)
+
+    def __enter__(self) -> DockerSandbox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def prewarm(self, image: str, limits: RunLimits = RunLimits()) -> None:  # noqa: B008 - frozen Struct
+        """Fill the pool for `image` and `limits` now (e.g. at worker start-up)."""
+        self._pool.fill(pool_key(RunSpec(image=image, files={}, limits=limits)))
+
+    def idle_containers(self) -> list[str]:
+        """Ids of the pooled, idle containers."""
+        return self._pool.idle()
+
+    def run(self, spec: RunSpec) -> RunOutcome:
+        request = channel.pack_request(spec)
+        key = pool_key(spec)
+        container = self._take(key)
+        try:
+            started = time.monotonic()
+            reply = self._exchange(container, request, spec.limits)
+            return self._outcome(container, reply, started)
+        finally:
+            self._remove(container)
+            self._pool.refill(key)
+
+    def close(self) -> None:
+        """Remove the pooled containers; the sandbox is unusable afterwards."""
+        self._pool.close()
+
+    def _take(self, key: PoolKey) -> str:
+        while (container := self._pool.take(key)) is not None:
+            try:
+                with engine_errors("inspecting a pooled container"):
+                    running = self._api.inspect_container(container)["State"]["Running"]
+            except SandboxError as exc:
+                if not isinstance(exc.__cause__, docker.errors.NotFound):
+                    raise
+                continue  # removed behind the pool's back, e.g. by remove_leftovers
+            if running:
+                return container
+            self._remove(container)  # died while idle (engine restart, ...); never mind it
+        return self._start(key)
+
+    def _start(self, key: PoolKey) -> str:
+        image, memory_mb, pids, cpus, disk_mb = key
+        memory = memory_mb * 1024 * 1024
+        with engine_errors("creating a sandbox container"):
+            host_config = self._api.create_host_config(
+                network_mode="none",
+                read_only=True,
+                # runc resets a tmpfs's mode to that of the image's directory (root,
+                # 0755 from WORKDIR), so the sandbox user must own /work outright.
+                tmpfs={
+                    "/work": f"rw,nosuid,nodev,size={disk_mb}m,mode=1777,uid={UID},gid={UID}",
+                    "/tmp": "rw,nosuid,nodev,size=16m,mode=1777",  # noqa: S108 - a private tmpfs
+                },
+                mem_limit=memory,
+                memswap_limit=memory,  # equal: no swap
+                pids_limit=pids,
+                nano_cpus=int(cpus * 1e9),
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                # No log driver: a flood of output never reaches the host's disk.
+                log_config=LogConfig(type=LogConfig.types.NONE),
+                ulimits=[Ulimit(name="nofile", soft=256, hard=256)],
+                ipc_mode="private",
+                auto_remove=False,
+            )
+            container = self._api.create_container(
+                image,
+                command=["python3", "-I", "-c", HARNESS_SOURCE],
+                user=USER,
+                stdin_open=True,
+                tty=False,
+                labels={
+                    LABEL: "1",
+                    OWNER_LABEL: OWNER,
+                    "trialgate.limits": f"{memory_mb}m/{pids}p/{cpus}c/{disk_mb}m",
+                },
+                host_config=host_config,
+            )["Id"]
+        try:
+            with engine_errors("starting a sandbox container"):
+                self._api.start(container)
+        except BaseException:
+            self._remove(container)
+            raise
+        return container
+
+    def _exchange(self, container: str, request: bytes, limits: RunLimits) -> channel.Reply:
+        params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+        with engine_errors("attaching to a sandbox container"):
+            attached = self._api.attach_socket(container, params=params)
+        sock = getattr(attached, "_sock", attached)  # SocketIO wraps the real socket
+        try:
+            with engine_errors("talking to the sandbox harness"):
+                return channel.exchange(
+                    sock,
+                    request,
+                    seconds=limits.wall_seconds + GRACE_SECONDS,
+                    cap=channel.reply_cap(limits.output_kb * 1024),
+                )
+        finally:
+            with contextlib.suppress(OSError):
+                if isinstance(sock, socket.socket):
+                    sock.shutdown(socket.SHUT_RDWR)
+            # Both: the socket stays open while the SocketIO made from it lives.
+            for closable in (attached, sock):
+                with contextlib.suppress(OSError):
+                    closable.close()
+
+    def _outcome(self, container: str, reply: channel.Reply, started: float) -> RunOutcome:
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        if reply.ending == "line":
+            try:
+                return msgspec.json.decode(reply.line, type=RunOutcome)
+            except msgspec.DecodeError as exc:
+                raise SandboxError(f"the harness's reply is not a RunOutcome: {exc}") from exc
+        if reply.ending == "timeout":
+            return RunOutcome(status="timeout", exit_code=None, duration_ms=elapsed_ms)
+        if reply.ending == "overflow":
+            return RunOutcome(
+                status="output_limit", exit_code=None, duration_ms=elapsed_ms, output_truncated=True
+            )
+        with engine_errors("inspecting a dead sandbox container"):
+            # The attach stream can close a moment before the engine records the exit.
+            self._api.wait(container, timeout=10)
+            state = self._api.inspect_container(container)["State"]
+        if state.get("OOMKilled"):
+            return RunOutcome(status="oom", exit_code=None, duration_ms=elapsed_ms)
+        stderr = reply.stderr.decode("utf-8", "replace")[-2000:]
+        raise SandboxError(
+            f"the sandbox harness ended without a result (exit code {state.get('ExitCode')},"
+            f" error {state.get('Error')!r}): {stderr}"
+        )
+
+    def _remove(self, container: str) -> None:
+        """Force-remove; never raises, so it can sit in `finally` without masking
+        the error in flight. A container it misses is found by remove_leftovers."""
+        try:
+            self._api.remove_container(container, force=True)
+        except docker.errors.NotFound:
+            pass
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+            log.warning("could not remove sandbox container %s", container, exc_info=True)
+
+
+def _owner_gone(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another host's process: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def remove_orphans(client: docker.DockerClient) -> int:
+    """Remove sandbox containers whose owning process on this host is gone; returns how many.
+
+    Safe beside other live workers on the same engine, unlike `remove_leftovers`.
+    """
+    with engine_errors("listing sandbox containers"):
+        containers = client.api.containers(all=True, filters={"label": OWNER_LABEL})
+    removed = 0
+    for container in containers:
+        if not _owner_gone(container.get("Labels", {}).get(OWNER_LABEL, "")):
+            continue
+        with engine_errors("removing an orphaned sandbox container"):
+            try:
+                client.api.remove_container(container["Id"], force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass
+    return removed
+
+
+def remove_leftovers(client: docker.DockerClient) -> int:
+    """Remove every container labelled as a trialgate sandbox, e.g. after a crash;
+    returns how many. Every worker on the engine shares the label: call it only
+    when no other worker is using the engine."""
+    with engine_errors("listing leftover sandbox containers"):
+        containers = client.api.containers(all=True, filters={"label": LABEL}, quiet=True)
+    removed = 0
+    for container in containers:
+        with engine_errors("removing a leftover sandbox container"):
+            try:
+                client.api.remove_container(container["Id"], force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass  # gone meanwhile, e.g. a pool being closed
+    return removed

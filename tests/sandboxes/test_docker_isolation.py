@@ -1,0 +1,169 @@
+"""What candidate code cannot do from inside, and the container lifecycle:
+fresh per run, always removed, engine failures raised as SandboxError."""
+
+from __future__ import annotations
+
+import gc
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+import pytest
+
+from sandboxes.docker import LABEL, DockerSandbox, remove_leftovers
+from sandboxes.interfaces import (
+    ImageMissingError,
+    RunLimits,
+    RunOutcome,
+    RunSpec,
+    SandboxError,
+)
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("sandbox")]
+
+Run = Callable[..., RunOutcome]
+MakeSpec = Callable[..., RunSpec]
+
+
+def assert_all_passed(outcome: RunOutcome, count: int) -> None:
+    outcomes = [t.outcome for t in outcome.tests]
+    assert outcomes == ["passed"] * count, (outcome.output, outcome.collect_errors)
+
+
+def test_no_network_and_the_host_listener_hears_nothing(run: Run) -> None:
+    probes = """
+        import socket
+        import pytest
+
+        def test_host_loopback_is_not_reachable():
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", PORT), timeout=1)
+
+        def test_internet_is_not_reachable():
+            with pytest.raises(OSError):
+                socket.create_connection(("1.1.1.1", 53), timeout=1)
+
+        def test_only_loopback_exists():
+            with open("/proc/net/dev") as devices:
+                names = {line.split(":")[0].strip() for line in devices if ":" in line}
+            assert names == {"lo"}
+    """
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        outcome = run({"tests/test_net.py": probes.replace("PORT", str(port))})
+        listener.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert_all_passed(outcome, 3)
+
+
+def test_candidate_cannot_reach_the_harness_stdout(run: Run) -> None:
+    probes = """
+        import os
+        import pytest
+
+        def test_pid_1_fds_are_closed_to_us():
+            with pytest.raises(PermissionError):
+                open("/proc/1/fd/1", "w")
+            with pytest.raises(PermissionError):
+                os.listdir("/proc/1/fd")
+
+        def test_our_stdio_is_a_pipe_to_pid_1_and_dev_null():
+            out, err = os.readlink("/proc/self/fd/1"), os.readlink("/proc/self/fd/2")
+            assert out == err and out.startswith("pipe:")
+            assert os.readlink("/proc/self/fd/0") == "/dev/null"
+    """
+    assert_all_passed(run({"tests/test_pid1.py": probes}), 2)
+
+
+def test_read_only_root_unprivileged_user_no_capabilities(run: Run) -> None:
+    probes = """
+        import errno, os
+        import pytest
+
+        @pytest.mark.parametrize("path", ["/etc/evil", "/usr/evil", "/evil"])
+        def test_root_filesystem_is_read_only(path):
+            with pytest.raises(OSError) as info:
+                open(path, "w")
+            assert info.value.errno == errno.EROFS
+
+        def test_work_and_tmp_are_writable():
+            for path in ("/work/scratch", "/tmp/scratch"):
+                with open(path, "w") as file:
+                    file.write("ok")
+
+        def test_user_is_not_root():
+            assert (os.getuid(), os.getgid()) == (10001, 10001)
+
+        def test_no_capabilities_and_no_new_privileges():
+            with open("/proc/self/status") as file:
+                status = dict(line.split(":", 1) for line in file if ":" in line)
+            for name in ("CapEff", "CapPrm", "CapBnd"):
+                assert status[name].strip() == "0" * 16
+            assert status["NoNewPrivs"].strip() == "1"
+    """
+    assert_all_passed(run({"tests/test_privileges.py": probes}), 6)
+
+
+def test_containers_are_never_reused_and_are_removed(client: docker.DockerClient, run: Run) -> None:
+    probe = "import socket\n\ndef test_host():\n    print('HOST=' + socket.gethostname())\n"
+    hostnames = [
+        run({"tests/test_host.py": probe}).output.split("HOST=", 1)[1].split()[0] for _ in range(2)
+    ]
+    assert hostnames[0] != hostnames[1]
+    for hostname in hostnames:  # a container's hostname is its id's prefix
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_container(hostname)
+
+
+def test_warm_run_is_fast(sandbox: DockerSandbox, spec: MakeSpec) -> None:
+    two_tests = spec({"tests/test_fast.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n"})
+    sandbox.prewarm(two_tests.image, two_tests.limits)
+    started = time.monotonic()
+    assert sandbox.run(two_tests).status == "ok"
+    # About 0.1 s on a 2-core machine; the bound only catches losing the warm path.
+    assert time.monotonic() - started < 1.0
+
+
+def test_close_removes_pooled_containers(client: docker.DockerClient, image: str) -> None:
+    box = DockerSandbox(client, pool_size=2)
+    box.prewarm(image, RunLimits(memory_mb=96))
+    pooled = box.idle_containers()
+    assert len(pooled) == 2
+    assert all(client.api.inspect_container(c)["State"]["Running"] for c in pooled)
+    box.close()
+    for container in pooled:
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_container(container)
+
+
+def test_remove_leftovers_removes_labelled_containers(
+    client: docker.DockerClient, image: str, sandbox: DockerSandbox
+) -> None:
+    stray = client.api.create_container(image, command=["true"], labels={LABEL: "1"})["Id"]
+    assert remove_leftovers(client) >= 1
+    with pytest.raises(docker.errors.NotFound):
+        client.api.inspect_container(stray)
+    # The shared pool's idle containers went too; the next run must not notice.
+    outcome = sandbox.run(RunSpec(image=image, files={"tests/test_a.py": b"def test_a(): pass\n"}))
+    assert outcome.status == "ok"
+
+
+def test_missing_image_raises_image_missing_error(client: docker.DockerClient) -> None:
+    with DockerSandbox(client, pool_size=0) as box, pytest.raises(ImageMissingError):
+        box.run(RunSpec(image="trialgate/does-not-exist:0", files={}))
+
+
+# docker-py's unix transport leaks its socket when connect() fails; collect it
+# here, so the warning belongs to this test and not to whichever runs next.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_unreachable_engine_raises_sandbox_error(tmp_path: Path) -> None:
+    absent = docker.DockerClient(base_url=f"unix://{tmp_path}/absent.sock", version="1.41")
+    with DockerSandbox(absent, pool_size=0) as box, pytest.raises(SandboxError) as info:
+        box.run(RunSpec(image="trialgate/python:3.11", files={}))
+    assert info.value.__cause__ is not None
+    absent.close()
+    del info
+    gc.collect()
