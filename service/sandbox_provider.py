@@ -30,7 +30,9 @@ class SandboxProvider:
                 client = connect(self._docker_host)
                 removed = remove_orphans(client)
                 if removed:
-                    log.warning("removed %s sandbox containers left by processes that died", removed)
+                    log.warning(
+                        "removed %s sandbox containers left by processes that died", removed
+                    )
                 self._sandbox = DockerSandbox(client, pool_size=self._pool_size)
             return self._sandbox
 

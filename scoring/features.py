@@ -1,0 +1,298 @@
+"""Point-in-time features: what was known about a candidate just before t.
+
+A query is (candidate, t, milestone tier, amount, skills). Every feature reads
+only events dated strictly before t, and rater weights come from a snapshot
+taken at the start of t's snapshot period, itself built from events before
+that instant. Adding events at or after t therefore never changes a feature.
+
+Evidence a client produced about a candidate (outcomes and ratings) is:
+  * weighted by the client's trust and discounted inside rating rings
+    (see `scoring.raters`),
+  * capped so one client supplies at most `client_cap` of the candidate's mass,
+  * weighted by what was at stake (sqrt of the amount against a reference),
+  * decayed with a half-life, so old events fade,
+  * shrunk toward a population value with pseudo-counts, so one 5-star rating
+    is not a perfect record.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+
+from scoring.edges import DAY, DISPUTE, GOOD, LATE, LOW, N_OUT, N_RAT, QUAL, STARS, UNACC, EdgeSweep
+from scoring.history import OUTCOME_CODES, HistoryIndex
+from scoring.raters import RaterPolicy, snapshot
+from scoring.sweeps import Sweep, ranges
+
+NO_DISPUTE_DAYS = 3650.0  # "never disputed" reads as ten years ago
+
+
+class FeatureConfig(msgspec.Struct, frozen=True, kw_only=True):
+    half_life_days: float | None = 180.0
+    snapshot_days: float = 7.0  # rater snapshots are refreshed at this period
+    client_cap: float = 0.3  # max share of a candidate's evidence from one client
+    defences: bool = True  # off only to measure what the defences are worth
+    outcome_pseudo: float = 4.0
+    rating_pseudo: float = 4.0
+    trial_pseudo: float = 2.0
+    population_good: float = 0.55
+    population_dispute: float = 0.06
+    population_late: float = 0.2
+    population_unaccepted: float = 0.25
+    population_stars: float = 4.4
+    population_low: float = 0.12  # share of ratings of 3 stars or less
+    population_trial: float = 0.6
+    skill_pass: float = 0.5  # a trial at or above this proves a skill
+    stake_reference: float = 500.0  # a milestone this large or larger counts fully
+    raters: RaterPolicy = RaterPolicy()
+
+
+class FeatureSpec(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    monotonic: int  # +1: more never lowers the score; -1: more never raises it; 0: free
+    description: str
+
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec(
+        name="trial_best_skill",
+        monotonic=1,
+        description="mean over the milestone's skills of the best trial score (0 if none)",
+    ),
+    FeatureSpec(name="trial_mean", monotonic=1, description="decayed, shrunk mean trial score"),
+    FeatureSpec(name="trial_best", monotonic=1, description="best trial score in any skill"),
+    FeatureSpec(name="trial_count", monotonic=0, description="trials taken"),
+    FeatureSpec(
+        name="good_share",
+        monotonic=1,
+        description="weighted share of milestones accepted on time without dispute",
+    ),
+    FeatureSpec(name="dispute_rate", monotonic=-1, description="weighted share disputed"),
+    FeatureSpec(name="late_rate", monotonic=-1, description="weighted share delivered late"),
+    FeatureSpec(
+        name="unaccepted_rate",
+        monotonic=-1,
+        description="weighted share sent back for revision or cancelled",
+    ),
+    FeatureSpec(
+        name="outcome_evidence",
+        monotonic=0,
+        description="effective number of finished milestones after weights and decay",
+    ),
+    FeatureSpec(name="days_since_dispute", monotonic=1, description="days since the last dispute"),
+    FeatureSpec(name="rating_mean", monotonic=1, description="weighted, shrunk mean stars"),
+    FeatureSpec(
+        name="rating_rel",
+        monotonic=1,
+        description="weighted mean of stars minus the rater's own average",
+    ),
+    FeatureSpec(
+        name="rating_low_share",
+        monotonic=-1,
+        description="weighted share of ratings of 3 stars or less",
+    ),
+    FeatureSpec(name="rating_quality", monotonic=1, description="weighted, shrunk mean quality"),
+    FeatureSpec(
+        name="rating_evidence",
+        monotonic=0,
+        description="effective number of ratings after weights and decay",
+    ),
+    FeatureSpec(name="tier_level", monotonic=0, description="milestone tier, 0 easiest"),
+    FeatureSpec(
+        name="skill_match",
+        monotonic=1,
+        description="share of the milestone's skills the candidate has proven",
+    ),
+    FeatureSpec(name="log_amount", monotonic=0, description="log(1 + milestone amount)"),
+    FeatureSpec(name="tenure_days", monotonic=0, description="days since first seen"),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+MONOTONIC: tuple[int, ...] = tuple(f.monotonic for f in FEATURES)
+COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
+FEATURE_VERSION = "f1-" + str(len(FEATURES))
+
+
+class Queries(msgspec.Struct, frozen=True, kw_only=True, eq=False):
+    candidate: np.ndarray  # int index into HistoryIndex.candidate_ids
+    time: np.ndarray  # epoch seconds; features see events strictly before it
+    tier: np.ndarray
+    amount: np.ndarray
+    skill_row: np.ndarray  # (query, skill) pairs
+    skill: np.ndarray
+
+
+class FeatureBlock(msgspec.Struct, frozen=True, kw_only=True, eq=False):
+    values: np.ndarray  # (n_queries, n_features)
+    evidence: np.ndarray  # raw count of trials, finished milestones and ratings
+    effective_evidence: np.ndarray  # weighted evidence, used for intervals
+
+
+def featurize(index: HistoryIndex, queries: Queries, config: FeatureConfig) -> FeatureBlock:
+    """Features for every query, each from events strictly before its own time."""
+    n = len(queries.time)
+    half_life = None if config.half_life_days is None else config.half_life_days * DAY
+    out = np.zeros((n, len(FEATURES)))
+    if n == 0:
+        return FeatureBlock(values=out, evidence=np.zeros(0), effective_evidence=np.zeros(0))
+    trial_count = _trial_features(index, queries, config, half_life, out)
+    client_raw = _client_features(index, queries, config, half_life, out)
+    _context_features(index, queries, config, out)
+    evidence = trial_count + client_raw[:, 0] + client_raw[:, 1]
+    effective = (
+        out[:, COL["outcome_evidence"]] + 0.5 * out[:, COL["rating_evidence"]] + 0.5 * trial_count
+    )
+    return FeatureBlock(values=out, evidence=evidence, effective_evidence=effective)
+
+
+def _trial_features(
+    index: HistoryIndex,
+    q: Queries,
+    config: FeatureConfig,
+    half_life: float | None,
+    out: np.ndarray,
+) -> np.ndarray:
+    sweep = Sweep(index.trial_candidate, index.trial_time)
+    pos = sweep.last_before(q.candidate, q.time)
+    ones = np.ones(len(index.trial_time))
+    count = sweep.at(sweep.cumsum(ones), pos)
+    dec = np.stack([ones, index.trial_score], axis=1)
+    dsum = sweep.decayed_at(sweep.decayed_cumsum(dec, half_life), pos, q.time, half_life)
+    k = config.trial_pseudo
+    out[:, COL["trial_mean"]] = (dsum[:, 1] + k * config.population_trial) / (dsum[:, 0] + k)
+    out[:, COL["trial_best"]] = sweep.at(sweep.cummax(index.trial_score), pos)
+    out[:, COL["trial_count"]] = count
+
+    # Best score per (candidate, skill), read for each of the query's skills.
+    n_skills = max(len(index.skill_names), 1)
+    rows = index.trial_skill_row
+    skill_sweep = Sweep(
+        index.trial_candidate[rows] * n_skills + index.trial_skill, index.trial_time[rows]
+    )
+    best = skill_sweep.cummax(index.trial_score[rows])
+    # Skill -1 (never seen anywhere) gets group -1, which matches no item.
+    q_group = np.where(q.skill >= 0, q.candidate[q.skill_row] * n_skills + q.skill, -1)
+    q_best = skill_sweep.at(best, skill_sweep.last_before(q_group, q.time[q.skill_row]))
+    n_q = len(q.time)
+    per_query = np.bincount(q.skill_row, minlength=n_q).astype(np.float64)
+    total = np.bincount(q.skill_row, weights=q_best, minlength=n_q)
+    out[:, COL["trial_best_skill"]] = np.where(
+        per_query > 0, total / np.maximum(per_query, 1), out[:, COL["trial_best"]]
+    )
+
+    # A skill is proven by a passed trial or an accepted milestone in it.
+    ms_rows = index.ms_skill_row
+    accepted = index.ms_outcome[ms_rows] == OUTCOME_CODES["accepted"]
+    acc_rows = ms_rows[accepted]
+    ms_sweep = Sweep(
+        index.ms_candidate[acc_rows] * n_skills + index.ms_skill[accepted],
+        index.ms_outcome_time[acc_rows],
+    )
+    delivered = ms_sweep.last_before(q_group, q.time[q.skill_row]) >= 0
+    proven = (q_best >= config.skill_pass) | delivered
+    matched = np.bincount(q.skill_row, weights=proven.astype(np.float64), minlength=n_q)
+    out[:, COL["skill_match"]] = np.where(per_query > 0, matched / np.maximum(per_query, 1), 1.0)
+    return count
+
+
+def _client_features(
+    index: HistoryIndex,
+    q: Queries,
+    config: FeatureConfig,
+    half_life: float | None,
+    out: np.ndarray,
+) -> np.ndarray:
+    """Outcome and rating features; returns raw (outcomes, ratings) counts per query."""
+    n = len(q.time)
+    stake = config.stake_reference if config.defences else None
+    edges = EdgeSweep(index, half_life, config.raters.market_period_days, stake)
+    sums = np.zeros((n, 9))
+    raw_counts = np.zeros((n, 2))
+    period = config.snapshot_days * DAY
+    epoch = np.floor(q.time / period)
+    for e in np.unique(epoch):
+        qs = np.flatnonzero(epoch == e)
+        counts = edges.cand_count[q.candidate[qs]]
+        pair_q = np.repeat(qs, counts)
+        pair_edge = edges.by_candidate[
+            np.repeat(edges.cand_start[q.candidate[qs]], counts) + ranges(counts)
+        ]
+        pos = edges.sweep.last_before(pair_edge, q.time[pair_q])
+        keep = pos >= 0
+        pair_q, pair_edge, pos = pair_q[keep], pair_edge[keep], pos[keep]
+        if len(pair_q) == 0:
+            continue
+        ring_for = np.zeros(len(edges.client), dtype=bool)
+        ring_for[pair_edge] = True
+        snap = snapshot(
+            at=float(e * period),
+            edge_client=edges.client,
+            edge_candidate=edges.candidate,
+            evidence=edges.evidence_at(float(e * period)),
+            n_clients=index.n_clients,
+            n_candidates=index.n_candidates,
+            policy=config.raters,
+            defences=config.defences,
+            ring_for=ring_for,
+        )
+        dec = edges.sweep.decayed_at(edges.decayed, pos, q.time[pair_q], half_life)
+        raw = edges.sweep.at(edges.raw, pos)
+        # Relative stars: each rating minus its rater's usual rating.
+        rel = dec[:, STARS] - dec[:, N_RAT] * snap.client_mean_stars[edges.client[pair_edge]]
+        weight = snap.edge_weight[pair_edge]
+        cap = config.client_cap if config.defences else 1.0
+        local = np.searchsorted(qs, pair_q)
+        f_out = _capped(weight * dec[:, N_OUT], local, len(qs), cap)
+        f_rat = _capped(weight * dec[:, N_RAT], local, len(qs), cap)
+        scale = np.where(np.arange(9) < N_RAT, f_out[:, None], f_rat[:, None]) * weight[:, None]
+        for j in range(9):
+            sums[qs, j] = np.bincount(local, weights=scale[:, j] * dec[:, j], minlength=len(qs))
+        rel_sum = np.bincount(local, weights=f_rat * weight * rel, minlength=len(qs))
+        out[qs, COL["rating_rel"]] = rel_sum  # divided below, once evidence is known
+        raw_counts[qs, 0] = np.bincount(local, weights=raw[:, N_OUT], minlength=len(qs))
+        raw_counts[qs, 1] = np.bincount(local, weights=raw[:, N_RAT], minlength=len(qs))
+
+    _shrunk_ratios(sums, config, out)
+
+    # Days since the last dispute, from any client: a dispute is never good news.
+    disputed = np.flatnonzero(index.ms_outcome == OUTCOME_CODES["disputed"])
+    sweep = Sweep(index.ms_candidate[disputed], index.ms_outcome_time[disputed])
+    pos = sweep.last_before(q.candidate, q.time)
+    last = sweep.at(sweep.time, pos, fill=-np.inf)
+    out[:, COL["days_since_dispute"]] = np.minimum((q.time - last) / DAY, NO_DISPUTE_DAYS)
+    return raw_counts
+
+
+def _shrunk_ratios(sums: np.ndarray, c: FeatureConfig, out: np.ndarray) -> None:
+    """Turn weighted sums into rates shrunk toward population values with pseudo-counts."""
+    ko, kr = c.outcome_pseudo, c.rating_pseudo
+    e_out, e_rat = sums[:, N_OUT], sums[:, N_RAT]
+    out[:, COL["good_share"]] = (sums[:, GOOD] + ko * c.population_good) / (e_out + ko)
+    out[:, COL["dispute_rate"]] = (sums[:, DISPUTE] + ko * c.population_dispute) / (e_out + ko)
+    out[:, COL["late_rate"]] = (sums[:, LATE] + ko * c.population_late) / (e_out + ko)
+    out[:, COL["unaccepted_rate"]] = (sums[:, UNACC] + ko * c.population_unaccepted) / (e_out + ko)
+    out[:, COL["outcome_evidence"]] = e_out
+    out[:, COL["rating_mean"]] = (sums[:, STARS] + kr * c.population_stars) / (e_rat + kr)
+    out[:, COL["rating_rel"]] = out[:, COL["rating_rel"]] / (e_rat + kr)
+    out[:, COL["rating_low_share"]] = (sums[:, LOW] + kr * c.population_low) / (e_rat + kr)
+    out[:, COL["rating_quality"]] = (sums[:, QUAL] + kr * c.population_stars) / (e_rat + kr)
+    out[:, COL["rating_evidence"]] = e_rat
+
+
+def _capped(mass: np.ndarray, group: np.ndarray, n_groups: int, cap: float) -> np.ndarray:
+    """Factor per edge so no edge exceeds `cap` x its candidate's total mass (one pass)."""
+    if cap >= 1.0:
+        return np.ones(len(mass))
+    total = np.bincount(group, weights=mass, minlength=n_groups)[group]
+    allowed = cap * total
+    return np.where(mass > allowed, allowed / np.maximum(mass, 1e-300), 1.0)
+
+
+def _context_features(
+    index: HistoryIndex, q: Queries, config: FeatureConfig, out: np.ndarray
+) -> None:
+    del config  # context needs no tuning, but keeps the same signature as its siblings
+    out[:, COL["tier_level"]] = q.tier
+    out[:, COL["log_amount"]] = np.log1p(np.maximum(q.amount, 0.0))
+    first = index.candidate_first_seen[q.candidate]
+    out[:, COL["tenure_days"]] = np.where(first < q.time, (q.time - first) / DAY, 0.0)

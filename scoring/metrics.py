@@ -1,0 +1,71 @@
+"""Hold-out metrics and the promotion rule."""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+ECE_BINS = 10
+# A new model must lower the Brier score by at least this much (noise floor on
+# a few thousand hold-out rows) and may lose at most this much AUC.
+PROMOTE_MIN_BRIER_GAIN = 0.0005
+PROMOTE_MAX_AUC_LOSS = 0.005
+PROMOTE_MIN_HOLDOUT = 100
+
+
+class Metrics(msgspec.Struct, frozen=True, kw_only=True):
+    roc_auc: float
+    brier: float
+    ece: float  # expected calibration error, 10 equal-width bins
+    n: int
+    positive_rate: float
+
+
+def expected_calibration_error(
+    labels: np.ndarray, proba: np.ndarray, bins: int = ECE_BINS
+) -> float:
+    """Σ_b (n_b / n)·|mean predicted - observed rate| over equal-width probability bins."""
+    labels = np.asarray(labels, dtype=np.float64)
+    proba = np.asarray(proba, dtype=np.float64)
+    if len(labels) == 0:
+        return 0.0
+    which = np.minimum((proba * bins).astype(np.int64), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    pred = np.bincount(which, weights=proba, minlength=bins)
+    seen = np.bincount(which, weights=labels, minlength=bins)
+    used = count > 0
+    gap = np.abs(pred[used] - seen[used]) / count[used]
+    return float(np.sum(count[used] / len(labels) * gap))
+
+
+def evaluate(labels: np.ndarray, proba: np.ndarray) -> Metrics:
+    labels = np.asarray(labels)
+    both = len(np.unique(labels)) == 2
+    return Metrics(
+        roc_auc=float(roc_auc_score(labels, proba)) if both else float("nan"),
+        brier=float(brier_score_loss(labels, proba)) if len(labels) else float("nan"),
+        ece=expected_calibration_error(labels, proba),
+        n=len(labels),
+        positive_rate=float(np.mean(labels)) if len(labels) else float("nan"),
+    )
+
+
+def should_promote(new: Metrics, current: Metrics | None) -> bool:
+    """Promote only a model that beats the current one on the *same* hold-out rows.
+
+    Rule: enough hold-out rows, and Brier lower by at least 0.0005, and AUC not
+    lower by more than 0.005. With no current model any valid model is promoted.
+    Comparing metrics from different hold-outs is meaningless; evaluate the
+    current model on the new model's hold-out first (`reputation.holdout_metrics`).
+    """
+    if new.n < PROMOTE_MIN_HOLDOUT or not np.isfinite(new.brier) or not np.isfinite(new.roc_auc):
+        return False
+    if current is None:
+        return True
+    if current.n != new.n:
+        return False  # not the same hold-out: refuse rather than compare apples and pears
+    return (
+        new.brier <= current.brier - PROMOTE_MIN_BRIER_GAIN
+        and new.roc_auc >= current.roc_auc - PROMOTE_MAX_AUC_LOSS
+    )

@@ -1,0 +1,136 @@
+"""Reason codes: which features moved a candidate's score most, in plain words.
+
+Each feature is swapped, one at a time, to its population baseline (the median
+of the training rows, or a blank candidate's value for the prior) and the model
+re-scored; the change is that feature's effect. The three largest effects are
+reported, each with a code that says which side of the baseline the candidate
+is on. Swapping is model-agnostic and exact for the model actually served.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+
+from scoring.features import FEATURE_NAMES
+
+MIN_EFFECT_POINTS = 0.5  # effects smaller than half a point are noise, not reasons
+TOP_REASONS = 3
+# Features of the milestone asked about, not of the candidate: they move the
+# score but say nothing about the person, so they are never given as reasons.
+CONTEXT_FEATURES = frozenset({"tier_level", "log_amount"})
+
+# feature -> ((code, text) when above the baseline, (code, text) when below)
+_WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "trial_best_skill": (
+        ("high_trial_scores", "Strong trial results in the requested skills"),
+        ("low_trial_scores", "Weak or no trial results in the requested skills"),
+    ),
+    "trial_mean": (
+        ("high_trial_average", "Trial scores are high on average"),
+        ("low_trial_average", "Trial scores are low on average"),
+    ),
+    "trial_best": (
+        ("strong_best_trial", "At least one excellent trial result"),
+        ("no_strong_trial", "No strong trial result yet"),
+    ),
+    "trial_count": (
+        ("many_trials", "Has taken many trials"),
+        ("few_trials", "Has taken few trials"),
+    ),
+    "good_share": (
+        ("strong_track_record", "Most milestones were accepted on time"),
+        ("weak_track_record", "Fewer milestones than usual were accepted on time"),
+    ),
+    "dispute_rate": (
+        ("frequent_disputes", "Milestones end in dispute more often than usual"),
+        ("rare_disputes", "Milestones rarely end in dispute"),
+    ),
+    "late_rate": (
+        ("late_deliveries", "Deliveries are often late"),
+        ("on_time_deliveries", "Deliveries are usually on time"),
+    ),
+    "unaccepted_rate": (
+        ("many_revisions", "Work is often sent back or cancelled"),
+        ("few_revisions", "Work is rarely sent back or cancelled"),
+    ),
+    "outcome_evidence": (
+        ("many_milestones", "Many milestones delivered"),
+        ("few_milestones", "Few milestones delivered so far"),
+    ),
+    "days_since_dispute": (
+        ("no_recent_dispute", "No dispute for a long time"),
+        ("recent_dispute", "A milestone was disputed recently"),
+    ),
+    "rating_mean": (
+        ("high_ratings", "Clients rate this candidate highly"),
+        ("low_ratings", "Client ratings are below usual"),
+    ),
+    "rating_rel": (
+        ("above_rater_average", "Rated above what the same clients usually give"),
+        ("below_rater_average", "Rated below what the same clients usually give"),
+    ),
+    "rating_low_share": (
+        ("some_low_ratings", "Several ratings of 3 stars or less"),
+        ("few_low_ratings", "Hardly any low ratings"),
+    ),
+    "rating_quality": (
+        ("high_quality_ratings", "Clients rate the quality of work highly"),
+        ("low_quality_ratings", "Clients rate the quality of work low"),
+    ),
+    "rating_evidence": (
+        ("many_ratings", "Rated by many clients"),
+        ("few_ratings", "Few client ratings so far"),
+    ),
+    "tier_level": (
+        ("demanding_tier", "The milestone tier is demanding"),
+        ("easy_tier", "The milestone tier is an easy one"),
+    ),
+    "skill_match": (
+        ("proven_skills", "Has proven the requested skills"),
+        ("unproven_skills", "Has not proven some requested skills"),
+    ),
+    "log_amount": (
+        ("large_milestone", "The milestone is larger than usual"),
+        ("small_milestone", "The milestone is smaller than usual"),
+    ),
+    "tenure_days": (
+        ("long_tenure", "Active on the platform for a long time"),
+        ("new_candidate", "New on the platform"),
+    ),
+}
+assert set(_WORDS) == set(FEATURE_NAMES), "every feature needs reason words"
+
+
+class Reason(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    text: str
+    feature: str
+    effect: float  # score points this factor adds (+) or removes (-) vs the baseline
+
+
+def swapped_rows(values: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """One row per feature, equal to `values` except that feature set to its baseline."""
+    rows = np.repeat(values[None, :], len(values), axis=0)
+    np.fill_diagonal(rows, baseline)
+    return rows
+
+
+def top_reasons(
+    values: np.ndarray, baseline: np.ndarray, proba: float, swapped_proba: np.ndarray
+) -> tuple[Reason, ...]:
+    effects = (proba - swapped_proba) * 100.0
+    order = np.argsort(-np.abs(effects), kind="stable")
+    reasons = []
+    for j in order:
+        name = FEATURE_NAMES[j]
+        if name in CONTEXT_FEATURES:
+            continue
+        if abs(effects[j]) < MIN_EFFECT_POINTS or len(reasons) == TOP_REASONS:
+            break
+        above, below = _WORDS[name]
+        code, text = above if values[j] > baseline[j] else below
+        reasons.append(
+            Reason(code=code, text=text, feature=name, effect=round(float(effects[j]), 2))
+        )
+    return tuple(reasons)

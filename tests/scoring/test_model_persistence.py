@@ -1,0 +1,80 @@
+"""Safe persistence: round trips, and crafted payloads are refused."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+
+from scoring.datasets import training_set
+from scoring.errors import UntrustedModelError
+from scoring.history import HistoryIndex
+from scoring.model_store import MAGIC, TrainedModel, dump_model, load_model
+from scoring.reputation import predict_proba
+
+
+def _envelope(model: TrainedModel, body: bytes) -> bytes:
+    data = dump_model(model)
+    rest = data[len(MAGIC) :]
+    size = int.from_bytes(rest[:8], "big")
+    return MAGIC + rest[: 8 + size] + body
+
+
+def test_a_dumped_model_loads_and_predicts_the_same(
+    model: TrainedModel, index: HistoryIndex
+) -> None:
+    rows = training_set(index).values[:500]
+    loaded = load_model(dump_model(model))
+    assert loaded.meta == model.meta
+    np.testing.assert_array_equal(predict_proba(loaded, rows), predict_proba(model, rows))
+
+
+def test_a_payload_naming_a_function_is_refused(model: TrainedModel) -> None:
+    body = sio.dumps({"model": model.estimator, "hook": os.system})
+    with pytest.raises(UntrustedModelError) as caught:
+        load_model(_envelope(model, body))
+    assert any("function" in t or "system" in t for t in caught.value.untrusted)
+
+
+def test_an_estimator_outside_the_trusted_list_is_refused(model: TrainedModel) -> None:
+    other = CalibratedClassifierCV(LogisticRegression(), cv=2).fit(
+        np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    )
+    with pytest.raises(UntrustedModelError) as caught:
+        load_model(_envelope(model, sio.dumps(other)))
+    assert "sklearn.linear_model._logistic.LogisticRegression" in caught.value.untrusted
+
+
+def test_a_schema_edited_to_name_a_dangerous_type_is_refused(model: TrainedModel) -> None:
+    body = sio.dumps(model.estimator)
+    source = zipfile.ZipFile(io.BytesIO(body))
+    schema = json.loads(source.read("schema.json"))
+    schema["__module__"], schema["__class__"] = "subprocess", "Popen"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as crafted:
+        for name in source.namelist():
+            crafted.writestr(
+                name, json.dumps(schema) if name == "schema.json" else source.read(name)
+            )
+    with pytest.raises(UntrustedModelError) as caught:
+        load_model(_envelope(model, out.getvalue()))
+    assert "subprocess.Popen" in caught.value.untrusted
+
+
+@pytest.mark.parametrize("data", [b"", b"\x80\x04pickle", MAGIC + b"\x00" * 8 + b"not-a-zip"])
+def test_garbage_is_refused_not_crashed_on(data: bytes) -> None:
+    with pytest.raises(UntrustedModelError):
+        load_model(data)
+
+
+def test_a_tampered_header_is_refused(model: TrainedModel) -> None:
+    data = dump_model(model)
+    with pytest.raises(UntrustedModelError):
+        load_model(data.replace(b'"n_train"', b'"n_trains"', 1))
