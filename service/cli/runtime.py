@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 from typing import Any
 
 import asyncpg
 
+from sandboxes.engine import connect
+from sandboxes.images import build_image, image_status
+from sandboxes.interfaces import SandboxError
 from service.cli.output import fail, say
 from service.db.migrations import MigrationError, apply_pending
+from service.infra import processes
+from service.infra.errors import InfraError
 from service.settings import Settings
 
 
@@ -78,13 +84,13 @@ def _serve(args: argparse.Namespace, settings: Settings, env: dict[str, str]) ->
 
 
 def _build_image(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from sandboxes.engine import connect  # noqa: PLC0415
-    from sandboxes.images import build_image  # noqa: PLC0415
-    from sandboxes.interfaces import SandboxError  # noqa: PLC0415
-
     try:
         client = connect(settings.docker_host)
+        # No registry here: the offline recipe needs mmdebstrap, installed on first use.
+        if image_status(client, args.runtime) != "present" and shutil.which("mmdebstrap") is None:
+            say("sandbox: installing mmdebstrap to build the image offline")
+            processes.apt_install("mmdebstrap")
         build_image(client, args.runtime, progress=say)
-    except SandboxError as exc:
+    except (SandboxError, InfraError) as exc:
         return fail(str(exc))
     return 0
