@@ -219,56 +219,78 @@ def judge(
 
     reported = {t.nodeid: t.outcome for t in run.tests}
 
-    # 1. A report the harness could not trust line by line.
+    # Whether the reported outcomes can be believed at all. Candidate code shares a
+    # process with the reporter, so anything that contradicts what it cannot forge
+    # voids the report.
+    distrust: tuple[Verdict, str, str] | None = None
     if run.protocol_errors:
-        return grade(
+        distrust = (
             "integrity_error",
             "The test report was malformed: " + "; ".join(run.protocol_errors[:3]),
-            keep_score=False,
-            more=["report_malformed"],
+            "report_malformed",
         )
-    if run.tests_modified:
-        return grade(
+    elif run.tests_modified:
+        distrust = (
             "integrity_error",
             "The test files were changed during the run: " + ", ".join(run.tests_modified[:5]),
-            keep_score=False,
-            more=["tests_modified"],
+            "tests_modified",
         )
-    # 2. Canaries: their outcome is known in advance, so a report that flips one was forged.
-    if canary and reported.get(canary.must_fail) == "passed":
-        return grade(
+    elif canary and reported.get(canary.must_fail) == "passed":
+        distrust = (
             "integrity_error",
             "The test machinery was tampered with: a test that must fail passed.",
-            keep_score=False,
-            more=["canary_failed"],
+            "canary_failed",
         )
-    if canary and reported.get(canary.must_pass) not in (None, "passed"):
-        return grade(
+    elif canary and reported.get(canary.must_pass) not in (None, "passed"):
+        distrust = (
             "integrity_error",
             "The test machinery was tampered with: a test that must pass failed.",
-            keep_score=False,
-            more=["canary_failed"],
+            "canary_failed",
         )
-    # 3. Limits: the candidate used more than the trial allows.
-    if run.status == "timeout":
-        return grade("time_limit_exceeded", "The tests did not finish within the time limit.")
-    if run.status == "oom":
-        return grade("memory_limit_exceeded", "The run used more memory than the limit.")
-    if run.status == "output_limit":
-        return grade("output_limit_exceeded", "The run printed more output than the limit.")
-    if run.disk_full:
-        return grade(
-            "output_limit_exceeded",
-            "The run wrote more data to disk than the limit.",
-            more=["disk_full"],
-        )
+    trusted = distrust is None
+
+    # 1. Limits: the candidate used more than the trial allows. Never a pass, so these
+    # name the cause; the passed share counts only when the report is trustworthy.
+    limit_flags = [distrust[2]] if distrust else []
     if run.pids_limit_hit and not run.session_finished:
         return grade(
             "runtime_error",
             "The run started more processes than the limit.",
-            more=["process_limit"],
+            keep_score=trusted,
+            more=["process_limit", *limit_flags],
         )
-    # 4. A run that stopped without finishing its report.
+    if run.status == "timeout":
+        return grade(
+            "time_limit_exceeded",
+            "The tests did not finish within the time limit.",
+            keep_score=trusted,
+            more=limit_flags,
+        )
+    if run.status == "oom":
+        return grade(
+            "memory_limit_exceeded",
+            "The run used more memory than the limit.",
+            keep_score=trusted,
+            more=limit_flags,
+        )
+    if run.status == "output_limit":
+        return grade(
+            "output_limit_exceeded",
+            "The run printed more output than the limit.",
+            keep_score=trusted,
+            more=limit_flags,
+        )
+    if run.disk_full:
+        return grade(
+            "output_limit_exceeded",
+            "The run wrote more data to disk than the limit.",
+            keep_score=trusted,
+            more=["disk_full", *limit_flags],
+        )
+    # 2. A report that cannot be believed.
+    if distrust is not None:
+        return grade(distrust[0], distrust[1], keep_score=False, more=[distrust[2]])
+    # 3. A run that stopped without finishing its report.
     if not run.session_finished:
         if run.exit_code == PYTEST_OK:
             return grade(
@@ -279,12 +301,12 @@ def judge(
             )
         how = "was killed" if run.exit_code is None else f"exited with code {run.exit_code}"
         return grade("runtime_error", f"The test process {how} before the tests finished.")
-    # 5. Collection failures are the candidate's code failing to import.
+    # 4. Collection failures are the candidate's code failing to import.
     if run.collect_errors:
         first = run.collect_errors[0]
         kind = "compile_error" if first.exception in COMPILE_EXCEPTIONS else "runtime_error"
         return grade(kind, f"{first.exception} while loading the tests: {_last_error_line(first)}")
-    # 6. The report must cover exactly the expected tests, canaries included.
+    # 5. The report must cover exactly the expected tests, canaries included.
     if extra:
         return grade(
             "integrity_error",
@@ -300,7 +322,7 @@ def judge(
             keep_score=False,
             more=["missing_tests"],
         )
-    # 7. The exit status must agree with the outcomes (canaries make a clean run exit 1).
+    # 6. The exit status must agree with the outcomes (canaries make a clean run exit 1).
     any_failure = any(o in {"failed", "error"} for o in reported.values())
     if (run.exit_code == PYTEST_OK and any_failure) or (
         run.exit_code == PYTEST_TESTS_FAILED and not any_failure

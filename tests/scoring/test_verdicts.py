@@ -214,3 +214,27 @@ def test_first_matching_weight_pattern_wins():
     assert weight_of("tests/test_h.py::test_one", weights) == 3
     assert weight_of("tests/test_h.py::test_two", weights) == 2
     assert weight_of("public_tests/test_p.py::x", weights) == 1
+
+
+def test_a_forged_report_under_a_limit_keeps_the_limit_verdict_but_scores_nothing():
+    run = _run(_all("passed"), canary_ok=False)
+    forged = msgspec.structs.replace(
+        run,
+        tests=(
+            *run.tests,
+            ReportedTest(nodeid=CANARY.must_pass, outcome="passed"),
+            ReportedTest(nodeid=CANARY.must_fail, outcome="passed"),
+        ),
+        status="timeout",
+        exit_code=None,
+        session_finished=False,
+    )
+    grade = _judge(forged)
+    assert (grade.verdict, grade.score) == ("time_limit_exceeded", 0.0)
+    assert "canary_failed" in grade.flags
+
+
+def test_changed_test_files_are_an_integrity_error():
+    grade = _judge(_run(_all("passed"), tests_modified=("tests/test_h.py",)))
+    assert (grade.verdict, grade.score) == ("integrity_error", 0.0)
+    assert "tests_modified" in grade.flags
