@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from uuid import UUID
 
 import asyncpg
@@ -52,12 +53,45 @@ def _parse(header: str | None) -> tuple[str, str]:
     return parts[1], parts[2]
 
 
-async def authenticate(request: Request, conn: asyncpg.Connection) -> Principal:
+class _RecentKeys:
+    """Keys verified in the last few seconds, so hot read paths skip the key query.
+
+    A revoked key keeps working for at most `ttl` seconds in each process.
+    """
+
+    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[tuple[str, bytes], tuple[float, Principal]] = {}
+
+    def get(self, prefix: str, secret_hash: bytes) -> Principal | None:
+        entry = self._entries.get((prefix, secret_hash))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, prefix: str, secret_hash: bytes, principal: Principal) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[(prefix, secret_hash)] = (time.monotonic() + self.ttl, principal)
+
+
+recent_keys = _RecentKeys()
+
+
+async def authenticate(request: Request, pool: asyncpg.Pool) -> Principal:
     prefix, secret = _parse(request.headers.get("authorization"))
-    stored = await keys_repo.find_active_key(conn, prefix=prefix)
-    if stored is None or not hmac.compare_digest(stored.secret_hash, _hash(secret)):
+    secret_hash = _hash(secret)
+    cached = recent_keys.get(prefix, secret_hash)
+    if cached is not None:
+        return cached
+    async with pool.acquire() as conn:
+        stored = await keys_repo.find_active_key(conn, prefix=prefix)
+    if stored is None or not hmac.compare_digest(stored.secret_hash, secret_hash):
         raise UnauthorizedError("The API key is unknown or revoked.")
-    return Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
+    principal = Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
+    recent_keys.put(prefix, secret_hash, principal)
+    return principal
 
 
 def require(principal: Principal, *roles: Role) -> None:

@@ -7,23 +7,30 @@ from collections.abc import AsyncIterator
 import asyncpg
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 
 from service.auth import authenticate
 from service.auth_types import Principal
 
-
-async def provide_conn(state: State) -> AsyncIterator[asyncpg.Connection]:
-    # One transaction per request: committed when the handler returns, rolled back
-    # when it raises (Litestar throws the handler's exception into this generator).
-    async with state.pool.acquire() as conn, conn.transaction():
-        yield conn
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def provide_principal(
-    request: Request, conn: NamedDependency[asyncpg.Connection]
-) -> Principal:
-    return await authenticate(request, conn)
+async def provide_conn(request: Request, state: State) -> AsyncIterator[asyncpg.Connection]:
+    # Writes get one transaction per request: committed when the handler returns, rolled
+    # back when it raises (Litestar throws the handler's exception into this generator).
+    # Reads skip BEGIN/COMMIT: two round trips saved on the hottest paths.
+    async with state.pool.acquire() as conn:
+        if request.method in READ_ONLY_METHODS:
+            yield conn
+        else:
+            async with conn.transaction():
+                yield conn
+
+
+async def provide_principal(request: Request, state: State) -> Principal:
+    # Its own short look-up, so a handler that needs no connection (a cached read)
+    # never takes one from the pool.
+    return await authenticate(request, state.pool)
 
 
 DEPENDENCIES = {

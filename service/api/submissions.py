@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter
 
@@ -26,6 +28,30 @@ from trials.archives import write_tar
 from trials.submissions import read_submission, submission_sha256
 
 MAX_SUBMISSION_BYTES = 8 * 1024 * 1024
+
+
+class _GradedCache:
+    """Graded submissions with their results, by id.
+
+    A result is written once (results are keyed by submission) and never changes,
+    so a graded entry can be kept for the life of the process; queued and running
+    ones are never cached. Bounded, oldest dropped first.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[UUID, tuple[SubmissionRow, ResultRow | None]] = OrderedDict()
+
+    def get(self, submission_id: UUID) -> tuple[SubmissionRow, ResultRow | None] | None:
+        return self._entries.get(submission_id)
+
+    def put(self, submission_id: UUID, entry: tuple[SubmissionRow, ResultRow | None]) -> None:
+        self._entries[submission_id] = entry
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+graded_cache = _GradedCache()
 
 
 class SubmissionJSON(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -227,15 +253,20 @@ class SubmissionController(Controller):
     )
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        state: State,
         principal: NamedDependency[Principal],
         submission_id: FromPath[UUID],
     ) -> SubmissionOut:
-        row = await repo.get_submission(conn, submission_id=submission_id)
-        if row is None or not may_see_candidate(principal, row.candidate_id):
+        found = graded_cache.get(submission_id)
+        if found is None:
+            async with state.pool.acquire() as conn:
+                found = await repo.get_submission_with_result(conn, submission_id=submission_id)
+            if found is not None and found[0].status == "graded":
+                graded_cache.put(submission_id, found)
+        if found is None or not may_see_candidate(principal, found[0].candidate_id):
             raise NotFoundError(f"No submission {submission_id}.", field="submission_id")
+        row, result = found
         if row.status == "graded":
-            result = await repo.get_result(conn, submission_id=submission_id)
             return _out(row, _result_view(result, principal) if result else None)
         if row.status == "failed":
             return _out(

@@ -17,6 +17,18 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def reset_connection(conn: asyncpg.Connection) -> None:
+    """What a released connection needs here, and no more.
+
+    asyncpg's default runs `RESET ALL; CLOSE ALL; UNLISTEN *; pg_advisory_unlock_all()`
+    on every release: a round trip per request. The service opens no cursors, listens
+    to nothing and holds advisory locks only on its own migration connection, so an
+    abandoned transaction is the one thing to undo.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def create_pool(database_url: str, *, max_size: int = 10) -> asyncpg.Pool:
     # min_size=0: the app starts (and /ready answers 503) even while PostgreSQL is down,
     # and connections are made afresh after a restart.
@@ -25,6 +37,7 @@ async def create_pool(database_url: str, *, max_size: int = 10) -> asyncpg.Pool:
         min_size=0,
         max_size=max_size,
         init=init_connection,
+        reset=reset_connection,
         max_inactive_connection_lifetime=60,
         command_timeout=60,
     )

@@ -68,6 +68,25 @@ async def get_submission(conn: asyncpg.Connection, *, submission_id: UUID) -> Su
     return msgspec.convert(dict(row), SubmissionRow) if row else None
 
 
+async def get_submission_with_result(
+    conn: asyncpg.Connection, *, submission_id: UUID
+) -> tuple[SubmissionRow, ResultRow | None] | None:
+    """The submission and, once graded, its result: one round trip for the hot read path."""
+    row = await conn.fetchrow(
+        "SELECT s.id, s.trial_version_id, v.trial_id, v.version AS trial_version, s.candidate_id, "
+        "s.archive_sha256, s.file_count, s.status, s.created_at, s.graded_at, "
+        "r.verdict, r.score, r.summary, r.tests, r.flags, r.duration_ms, r.peak_memory_mb, r.output "
+        "FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
+        "LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = $1",
+        submission_id,
+    )
+    if row is None:
+        return None
+    values = dict(row)
+    result = msgspec.convert(values, ResultRow) if values["verdict"] is not None else None
+    return msgspec.convert(values, SubmissionRow), result
+
+
 async def list_for_candidate(
     conn: asyncpg.Connection,
     *,
