@@ -43,7 +43,7 @@ def variants(package: TrialPackage) -> list[tuple[str, dict[str, bytes]]]:
     main = sorted(p for p in package.solution if p.endswith(".py"))[0]
     solution = dict(package.solution)
     broken = {**solution, main: solution[main] + b"\ndef broken(:\n    pass\n"}
-    crashing = {**solution, main: b"raise RuntimeError('boom at import')\n" + solution[main]}
+    crashing = {**solution, main: solution[main] + b"\nraise RuntimeError('boom at import')\n"}
     return [
         ("solution", solution),
         ("starter", dict(package.starter)),
@@ -77,15 +77,17 @@ def bare_run(package: TrialPackage, files: dict[str, bytes]) -> float:
                 "-q",
                 "-p",
                 "no:cacheprovider",
-                "-p",
-                "no:asyncio",
                 "-o",
                 "addopts=",
                 "tests",
                 *(["public_tests"] if package.public_tests else []),
             ],
             cwd=root,
-            env={**os.environ, "PYTHONPATH": str(root / "submission")},
+            env={
+                **os.environ,
+                "PYTHONPATH": str(root / "submission"),
+                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            },
             capture_output=True,
             check=False,
         )
@@ -99,7 +101,7 @@ def naive_run(client: docker.DockerClient, package: TrialPackage, files: dict[st
         lay_out(root, package, files)
         root.chmod(0o755)
         started = time.perf_counter()
-        client.containers.run(
+        container = client.containers.create(
             RUNTIMES[package.manifest.runtime],
             [
                 "python3",
@@ -124,10 +126,12 @@ def naive_run(client: docker.DockerClient, package: TrialPackage, files: dict[st
             nano_cpus=10**9,
             tmpfs={"/tmp": "rw,nosuid,nodev,size=16m"},
             user="10001:10001",
-            remove=True,
-            stdout=False,
-            stderr=False,
         )
+        try:
+            container.start()
+            container.wait()  # a failing test run is an ordinary exit here
+        finally:
+            container.remove(force=True)
         return time.perf_counter() - started
 
 

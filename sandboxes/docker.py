@@ -102,7 +102,7 @@ class DockerSandbox:
             reply = self._exchange(container, request, spec.limits)
             return self._outcome(container, reply, started)
         finally:
-            self._remove(container)
+            self._pool.retire(container)
             self._pool.refill(key)
 
     def close(self) -> None:

@@ -113,18 +113,17 @@ def test_containers_are_never_reused_and_are_removed(client: docker.DockerClient
         run({"tests/test_host.py": probe}).output.split("HOST=", 1)[1].split()[0] for _ in range(2)
     ]
     assert hostnames[0] != hostnames[1]
-    for hostname in hostnames:  # a container's hostname is its id's prefix
-        with pytest.raises(docker.errors.NotFound):
-            client.api.inspect_container(hostname)
-
-
-def test_warm_run_is_fast(sandbox: DockerSandbox, spec: MakeSpec) -> None:
-    two_tests = spec({"tests/test_fast.py": "def test_a():\n    pass\n\ndef test_b():\n    pass\n"})
-    sandbox.prewarm(two_tests.image, two_tests.limits)
-    started = time.monotonic()
-    assert sandbox.run(two_tests).status == "ok"
-    # About 0.1 s on a 2-core machine; the bound only catches losing the warm path.
-    assert time.monotonic() - started < 1.0
+    # a container's hostname is its id's prefix; used ones are removed in the background
+    deadline = time.monotonic() + 30
+    remaining = list(hostnames)
+    while remaining and time.monotonic() < deadline:
+        for hostname in list(remaining):
+            try:
+                client.api.inspect_container(hostname)
+            except docker.errors.NotFound:
+                remaining.remove(hostname)
+        time.sleep(0.1)
+    assert remaining == []
 
 
 def test_close_removes_pooled_containers(client: docker.DockerClient, image: str) -> None:

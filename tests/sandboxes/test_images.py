@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import tarfile
-import time
 from collections.abc import Callable, Iterator
 
 import docker
@@ -80,7 +79,5 @@ def test_build_is_skipped_when_the_recipe_matches(
 ) -> None:
     present = tiny_image("present", recipe("python3.11").digest)
     lines: list[str] = []
-    started = time.monotonic()
     assert build_image(client, image=present, progress=lines.append) == present
-    assert time.monotonic() - started < 5
     assert lines == [f"{present} is up to date (recipe {recipe('python3.11').digest[:12]})"]
