@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from scoring.errors import EventLineInvalid
+from scoring.verdicts import Verdict
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -26,18 +27,7 @@ Score = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 Amount = Annotated[float, msgspec.Meta(ge=0.0)]
 
 Outcome = Literal["accepted", "revision_requested", "disputed", "cancelled"]
-TrialVerdict = Literal[
-    "accepted",
-    "partial",
-    "failed",
-    "compile_error",
-    "runtime_error",
-    "time_limit_exceeded",
-    "memory_limit_exceeded",
-    "output_limit_exceeded",
-    "integrity_error",
-    "internal_error",
-]
+TrialVerdict = Verdict  # the grader's verdicts: imported history speaks the same language
 
 
 class _Event(
