@@ -6,6 +6,8 @@ Each test session gets a throwaway database built from the project's migrations.
 from __future__ import annotations
 
 import secrets
+import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
@@ -81,6 +83,28 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     finally:
         await tx.rollback()
         await conn.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_sandbox_container_left_behind(settings: Settings) -> Iterator[None]:
+    """After the whole suite, no sandbox container made by this host's processes remains."""
+    yield
+    client = docker.DockerClient(base_url=settings.docker_host, timeout=60)
+    try:
+        host = socket.gethostname()
+        deadline = time.monotonic() + 30  # used containers are removed in the background
+        while True:
+            left = [
+                c.name
+                for c in client.containers.list(all=True, filters={"label": "trialgate.owner"})
+                if c.labels["trialgate.owner"].startswith(f"{host}:")
+            ]
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    finally:
+        client.close()
+    assert left == [], f"sandbox containers left behind: {left}"
 
 
 @pytest.fixture(scope="session")
