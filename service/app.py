@@ -12,18 +12,24 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import webhooks
-from service.api import actors, health, submissions, trials
+from service.api import actors, eligibility, events, health, reputation, submissions, trials
 from service.api import webhooks as webhooks_api
 from service.db.pool import create_pool
 from service.deps import DEPENDENCIES
 from service.errors import EXCEPTION_HANDLERS
+from service.reputation.refresh import run_refresher
+from service.reputation.scorers import Scorers
 from service.sandbox_provider import SandboxProvider
 from service.settings import Settings
 from service.worker import Worker, WorkerConfig
 
 
-def create_app(settings: Settings, *, embedded_worker: bool | None = None) -> Litestar:
+def create_app(
+    settings: Settings, *, embedded_worker: bool | None = None, refresher: bool | None = None
+) -> Litestar:
     run_worker = settings.embedded_worker if embedded_worker is None else embedded_worker
+    # Reputation refreshes are background work too: by default they run where the worker runs.
+    run_refresher_task = run_worker if refresher is None else refresher
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -31,6 +37,7 @@ def create_app(settings: Settings, *, embedded_worker: bool | None = None) -> Li
         provider = SandboxProvider(settings.docker_host, pool_size=settings.sandbox_pool_size)
         app.state.pool = pool
         app.state.sandboxes = provider
+        app.state.scorers = scorers = Scorers()
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         if run_worker:
@@ -39,6 +46,8 @@ def create_app(settings: Settings, *, embedded_worker: bool | None = None) -> Li
                 asyncio.create_task(worker.run(stop)),
                 asyncio.create_task(webhooks.run_deliveries(pool, stop)),
             ]
+        if run_refresher_task:
+            background.append(asyncio.create_task(run_refresher(pool, scorers, stop)))
         try:
             yield
         finally:
@@ -58,6 +67,13 @@ def create_app(settings: Settings, *, embedded_worker: bool | None = None) -> Li
             trials.TrialController,
             submissions.SubmissionController,
             webhooks_api.WebhookController,
+            events.EngagementController,
+            events.MilestoneController,
+            events.EventImportController,
+            reputation.ReputationController,
+            reputation.ModelController,
+            eligibility.PolicyController,
+            eligibility.EligibilityController,
         ],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],

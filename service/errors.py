@@ -18,6 +18,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from sandboxes.interfaces import SandboxError
+from scoring.errors import (
+    EventLineInvalid,
+    InputMismatchError,
+    InsufficientHistoryError,
+    ScoringError,
+    UntrustedModelError,
+)
 from trials.errors import SubmissionRejected, TrialPackageInvalid
 
 PROBLEM_JSON = "application/problem+json"
@@ -77,6 +84,37 @@ class ForbiddenError(ServiceError):
 class UnprocessableError(ServiceError):
     status = 422
     title = "Unprocessable content"
+
+
+class LineError(msgspec.Struct, frozen=True, kw_only=True):
+    """One bad line of an imported event history."""
+
+    line: int
+    code: str
+    reason: str
+    field: str | None = None
+
+
+class ImportProblem(Problem, frozen=True, kw_only=True, omit_defaults=True):
+    bad_lines: int = 0
+    lines: list[LineError] = []
+
+
+class ImportRejected(ServiceError):  # noqa: N818 - an outcome: the file had bad lines
+    """An event history with bad lines; nothing of it was imported."""
+
+    status = 422
+    title = "Import refused"
+    MAX_REPORTED = 1000  # a broken export can have a bad line per line; the first 1000 say enough
+
+    def __init__(self, problems: list[LineError], *, lines: int) -> None:
+        super().__init__(
+            f"{len(problems)} of {lines} lines are bad; nothing was imported "
+            "(send skip_bad to import the good lines).",
+            field="body",
+        )
+        self.problems = problems
+        self.lines = lines
 
 
 class TrialCheckFailed(Exception):  # noqa: N818 - an outcome: the package's own grading failed
@@ -241,6 +279,55 @@ def handle_sandbox_error(request: Request[Any, Any, Any], exc: SandboxError) -> 
     )
 
 
+def handle_import_rejected(request: Request[Any, Any, Any], exc: ImportRejected) -> Response[bytes]:
+    shown = exc.problems[: ImportRejected.MAX_REPORTED]
+    return problem_response(
+        ImportProblem(
+            title=exc.title,
+            status=exc.status,
+            detail=exc.detail,
+            instance=request.url.path,
+            field="body",
+            errors=[
+                FieldError(
+                    field=f"line {p.line}" + (f": {p.field}" if p.field else ""), message=p.reason
+                )
+                for p in shown
+            ],
+            bad_lines=len(exc.problems),
+            lines=shown,
+        )
+    )
+
+
+_SCORING_STATUS: tuple[tuple[type[ScoringError], int, str], ...] = (
+    (EventLineInvalid, 400, "Invalid event"),
+    (InsufficientHistoryError, 409, "Not enough history"),
+    (InputMismatchError, 422, "Inputs do not match"),
+    (UntrustedModelError, 503, "Model unavailable"),
+)
+
+
+def handle_scoring_error(request: Request[Any, Any, Any], exc: ScoringError) -> Response[bytes]:
+    status, title = 500, "Internal server error"
+    for kind, code, name in _SCORING_STATUS:
+        if isinstance(exc, kind):
+            status, title = code, name
+            break
+    if status >= 500:
+        log.error("scoring failed on %s: %s", request.url.path, exc, exc_info=exc)
+    field = exc.field if isinstance(exc, EventLineInvalid) else None
+    return problem_response(
+        Problem(
+            title=title,
+            status=status,
+            detail=str(exc) if status < 500 else "The stored model could not be used.",
+            instance=request.url.path,
+            field=field,
+        )
+    )
+
+
 def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.warning("database unavailable on %s: %s", request.url.path, exc)
     return problem_response(
@@ -263,7 +350,9 @@ EXCEPTION_HANDLERS = {
     SubmissionRejected: handle_submission_rejected,
     TrialCheckFailed: handle_trial_check_failed,
     SandboxError: handle_sandbox_error,
+    ScoringError: handle_scoring_error,
     ValidationException: handle_validation,
+    ImportRejected: handle_import_rejected,
     ServiceError: handle_service,
     HTTPException: handle_http,
     Exception: handle_unexpected,

@@ -24,6 +24,7 @@ from service import webhooks
 from service.grading import grade_submission
 from service.package_cache import cached_package
 from service.repo import jobs as jobs_repo
+from service.repo import milestones as reputation_events
 from service.repo import submissions as submissions_repo
 from service.repo import trials as trials_repo
 from service.sandbox_provider import SandboxProvider
@@ -162,6 +163,11 @@ class Worker:
                     event="submission.graded",
                     subject_id=submission_id,
                     payload=webhooks.submission_graded_payload(submission, grade),
+                )
+                # Reputation: a graded submission counts as a trial_result event, recorded in
+                # this same transaction (and its candidate queued for a reputation refresh).
+                await reputation_events.record_graded_trial(
+                    conn, submission_id=submission_id, verdict=grade.verdict, score=grade.score
                 )
         log.info(
             "graded",

@@ -1,0 +1,279 @@
+"""Eligibility: versioned policies per tier, decisions with reasons, and their audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+
+from service.api.events import SCORERS, Ref, Skill
+from service.auth import require
+from service.auth_types import Principal
+from service.errors import NotFoundError
+from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
+from service.repo import eligibility as repo
+from service.repo.eligibility import DecisionRow, PolicyRow
+from service.reputation.eligibility import Question, decide
+from service.reputation.refresh import refresh, reputation_tiers
+from service.reputation.scorers import Scorers
+
+TIER_PATTERN = r"\A[a-z0-9][a-z0-9_-]{0,63}\Z"
+TierSlug = Annotated[str, msgspec.Meta(pattern=TIER_PATTERN)]
+TierPath = Annotated[
+    str, PathParameter(pattern=TIER_PATTERN, description="lower-case letters, digits, - and _")
+]
+Percent = Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]
+MAX_BATCH = 500
+
+
+class TrialRequirementIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    skill: Skill  # a skill, or "*" for every skill the milestone asks for
+    min_count: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    min_score: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.8  # a pass
+    window_days: Annotated[float, msgspec.Meta(gt=0.0, le=3650.0)] = 365.0
+
+
+class PolicyIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    min_score: Percent = 0.0
+    min_lower_bound: Percent = 0.0
+    min_evidence: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
+    required_trials: Annotated[list[TrialRequirementIn], msgspec.Meta(max_length=32)] = []
+    no_open_disputes: bool = True
+    allow_prior: bool = True  # False: only a trained model's score will do
+
+
+class PolicyOut(msgspec.Struct, frozen=True, kw_only=True):
+    tier: str
+    version: int
+    min_score: float
+    min_lower_bound: float
+    min_evidence: int
+    required_trials: list[TrialRequirementIn]
+    no_open_disputes: bool
+    allow_prior: bool
+    created_at: datetime
+
+
+class EligibilityIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    candidate: Ref  # the platform's id or our uuid
+    tier: TierSlug
+    skills: Annotated[list[Skill], msgspec.Meta(max_length=32)] = []
+
+
+class BatchIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    requests: Annotated[list[EligibilityIn], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+class FailedRuleOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    code: str
+    message: str
+    skill: str | None = None
+
+
+class DecisionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    id: UUID
+    candidate_id: UUID
+    external_ref: str | None
+    tier: str
+    skills: list[str]
+    eligible: bool
+    reasons: list[FailedRuleOut]  # one per failed rule; empty when eligible
+    score_used: float
+    lower_bound_used: float
+    evidence_used: int
+    source: Literal["model", "prior"]
+    policy_version: int
+    model_version: str
+    reputation_computed_at: datetime
+    origin: Literal["request", "refresh"]
+    decided_at: datetime
+    previous_id: UUID | None = None  # for a refresh: the decision it overturned
+
+
+class BatchOut(msgspec.Struct, frozen=True, kw_only=True):
+    decisions: list[DecisionOut]
+
+
+def _policy_out(row: PolicyRow) -> PolicyOut:
+    body = msgspec.convert(row.body, PolicyIn)
+    return PolicyOut(
+        tier=row.tier,
+        version=row.version,
+        min_score=body.min_score,
+        min_lower_bound=body.min_lower_bound,
+        min_evidence=body.min_evidence,
+        required_trials=body.required_trials,
+        no_open_disputes=body.no_open_disputes,
+        allow_prior=body.allow_prior,
+        created_at=row.created_at,
+    )
+
+
+def decision_out(row: DecisionRow) -> DecisionOut:
+    return DecisionOut(
+        id=row.id,
+        candidate_id=row.candidate_id,
+        external_ref=row.external_ref,
+        tier=row.tier,
+        skills=row.skills,
+        eligible=row.eligible,
+        reasons=[msgspec.convert(r, FailedRuleOut) for r in row.reasons],
+        score_used=row.score_used,
+        lower_bound_used=row.lower_bound_used,
+        evidence_used=row.evidence_used,
+        source=row.source,
+        policy_version=row.policy_version,
+        model_version=row.model_version,
+        reputation_computed_at=row.reputation_computed_at,
+        origin=row.origin,
+        decided_at=row.created_at,
+        previous_id=row.previous_id,
+    )
+
+
+def _question(data: EligibilityIn) -> Question:
+    return Question(
+        candidate=data.candidate, tier=data.tier, skills=tuple(dict.fromkeys(data.skills))
+    )
+
+
+class PolicyController(Controller):
+    path = "/v1/policies"
+    tags = ("eligibility",)
+    dependencies = SCORERS
+
+    @get("/", summary="The current policy of every tier")
+    async def index(
+        self, conn: NamedDependency[asyncpg.Connection], principal: NamedDependency[Principal]
+    ) -> list[PolicyOut]:
+        require(principal, "admin", "platform")
+        return [_policy_out(r) for r in await repo.current_policies(conn)]
+
+    @get("/{tier:str}", summary="A tier's current policy, or an earlier version")
+    async def read(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        tier: FromPath[str],
+        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> PolicyOut:
+        require(principal, "admin", "platform")
+        if version is None:
+            found = await repo.current_policies(conn, tiers=[tier])
+            row = found[0] if found else None
+        else:
+            row = await repo.get_policy(conn, tier=tier, version=version)
+        if row is None:
+            raise NotFoundError(f"No policy for tier {tier!r}.", field="tier")
+        return _policy_out(row)
+
+    @put(
+        "/{tier:str}", summary="Set a tier's policy: a new version (the same body changes nothing)"
+    )
+    async def replace(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        scorers: NamedDependency[Scorers],
+        tier: TierPath,
+        data: JSONBody[PolicyIn],
+    ) -> Response[PolicyOut]:
+        require(principal, "admin")
+        body = msgspec.to_builtins(data)
+        current = await repo.current_policies(conn, tiers=[tier])
+        if current and msgspec.convert(current[0].body, PolicyIn) == data:
+            return Response(_policy_out(current[0]), status_code=200)
+        new_tier = tier not in await reputation_tiers(conn)
+        row = await repo.insert_policy(conn, tier=tier, body=body, created_by=principal.key_id)
+        if new_tier:
+            # Reputations are kept per tier: a new tier needs everyone scored for it.
+            await refresh(conn, scorers, tiers=[tier])
+        return Response(_policy_out(row), status_code=201)
+
+
+class EligibilityController(Controller):
+    tags = ("eligibility",)
+    dependencies = SCORERS
+
+    @post(
+        "/v1/eligibility",
+        summary="May this candidate take a milestone of this tier and skills? Stored for audit",
+        status_code=200,
+    )
+    async def decide_one(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        scorers: NamedDependency[Scorers],
+        data: JSONBody[EligibilityIn],
+    ) -> Response[DecisionOut]:
+        require(principal, "admin", "platform")
+        (row,) = await decide(
+            conn, scorers, [_question(data)], requested_by=principal.key_id, fields=[""]
+        )
+        return Response(
+            decision_out(row),
+            status_code=200,
+            headers={"Location": f"/v1/eligibility/decisions/{row.id}"},
+        )
+
+    @post(
+        "/v1/eligibility:batch",
+        summary=f"Up to {MAX_BATCH} eligibility questions at once; all answered or none",
+        status_code=200,
+    )
+    async def decide_many(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        scorers: NamedDependency[Scorers],
+        data: JSONBody[BatchIn],
+    ) -> BatchOut:
+        require(principal, "admin", "platform")
+        rows = await decide(
+            conn,
+            scorers,
+            [_question(r) for r in data.requests],
+            requested_by=principal.key_id,
+            fields=[f"requests[{i}]." for i in range(len(data.requests))],
+        )
+        return BatchOut(decisions=[decision_out(r) for r in rows])
+
+    @get("/v1/eligibility/decisions/{decision_id:uuid}", summary="A stored decision (audit)")
+    async def read(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        decision_id: FromPath[UUID],
+    ) -> DecisionOut:
+        require(principal, "admin", "platform")
+        row = await repo.get_decision(conn, decision_id=decision_id)
+        if row is None:
+            raise NotFoundError(f"No decision {decision_id}.", field="decision_id")
+        return decision_out(row)
+
+    @get("/v1/eligibility/decisions", summary="Stored decisions, newest first (audit trail)")
+    async def index(
+        self,
+        *,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        candidate_id: FromQuery[UUID | None] = None,
+        tier: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: LimitQuery = 50,
+    ) -> Page[DecisionOut]:
+        require(principal, "admin", "platform")
+        rows = await repo.list_decisions(
+            conn, candidate_id=candidate_id, tier=tier, after=decode_cursor(cursor), limit=limit
+        )
+        next_cursor = (
+            encode_cursor(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
+        )
+        return Page(items=[decision_out(r) for r in rows], next_cursor=next_cursor)

@@ -1,0 +1,374 @@
+"""Events in: engagements, milestones, outcomes and ratings one by one, or a history in bulk.
+
+Ids are the platform's own strings; actors and milestones may also be named by
+our uuid. Each event marks its candidate for a reputation refresh, which the
+refresher picks up within a second; an import refreshes everyone before it answers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+import asyncpg
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from service.api.replay import IdempotencyHeader, answer, replayed
+from service.auth import require
+from service.auth_types import Principal
+from service.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
+from service.repo import milestones as repo
+from service.repo import reputation as reputation_repo
+from service.repo.milestones import EngagementRow, MilestoneRow
+from service.reputation.eligibility import as_uuid
+from service.reputation.importer import ImportReport, import_history
+from service.reputation.scorers import Scorers
+
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+CLOCK_SKEW = timedelta(minutes=5)
+
+Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Tier = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
+At = Annotated[datetime, msgspec.Meta(tz=True)]
+Outcome = Literal["accepted", "revision_requested", "disputed", "cancelled"]
+
+
+class EngagementIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: Ref | None = None  # the platform's id for the engagement
+    client: Ref  # platform id or uuid
+    candidate: Ref
+
+
+class EngagementOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    external_ref: str | None
+    client_id: UUID
+    candidate_id: UUID
+    created_at: datetime
+
+
+class MilestoneIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: Ref | None = None  # the platform's id; our uuid when left out
+    engagement: Ref
+    tier: Tier
+    skills: Annotated[list[Skill], msgspec.Meta(max_length=32)] = []
+    amount: Annotated[float, msgspec.Meta(ge=0.0, le=1e9)]
+    due: At
+    at: At | None = None  # when it opened; now when left out
+
+
+class OutcomeIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    outcome: Outcome
+    on_time: bool
+    at: At | None = None
+
+
+class RatingIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    stars: Stars  # overall
+    quality: Stars | None = None
+    communication: Stars | None = None
+    timeliness: Stars | None = None
+    at: At | None = None
+
+
+class OutcomeOut(msgspec.Struct, frozen=True, kw_only=True):
+    outcome: str
+    on_time: bool
+    at: datetime
+
+
+class RatingOut(msgspec.Struct, frozen=True, kw_only=True):
+    stars: int
+    quality: int | None
+    communication: int | None
+    timeliness: int | None
+    at: datetime
+
+
+class MilestoneOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    external_ref: str
+    engagement_id: UUID | None
+    candidate_id: UUID
+    client_id: UUID
+    tier: str
+    skills: list[str]
+    amount: float
+    due: datetime
+    opened_at: datetime
+    outcome: OutcomeOut | None
+    rating: RatingOut | None
+
+
+def _engagement_out(row: EngagementRow) -> EngagementOut:
+    return EngagementOut(
+        id=row.id,
+        external_ref=row.external_ref,
+        client_id=row.client_id,
+        candidate_id=row.candidate_id,
+        created_at=row.created_at,
+    )
+
+
+def _milestone_out(row: MilestoneRow) -> MilestoneOut:
+    outcome = rating = None
+    if row.outcome is not None and row.on_time is not None and row.outcome_at is not None:
+        outcome = OutcomeOut(outcome=row.outcome, on_time=row.on_time, at=row.outcome_at)
+    if row.stars is not None and row.rated_at is not None:
+        rating = RatingOut(
+            stars=row.stars,
+            quality=row.quality,
+            communication=row.communication,
+            timeliness=row.timeliness,
+            at=row.rated_at,
+        )
+    return MilestoneOut(
+        id=row.id,
+        external_ref=row.external_ref,
+        engagement_id=row.engagement_id,
+        candidate_id=row.candidate_id,
+        client_id=row.client_id,
+        tier=row.tier,
+        skills=row.skills,
+        amount=row.amount,
+        due=row.due_at,
+        opened_at=row.opened_at,
+        outcome=outcome,
+        rating=rating,
+    )
+
+
+def provide_scorers(state: State) -> Scorers:
+    return state.scorers  # type: ignore[no-any-return]
+
+
+SCORERS = {"scorers": Provide(provide_scorers, sync_to_thread=False)}
+
+
+def _when(at: datetime | None, now: datetime, *, not_before: datetime | None = None) -> datetime:
+    """An event's time: now when left out; never in the future, never before its milestone."""
+    if at is None:
+        return now
+    if at > now + CLOCK_SKEW:
+        raise UnprocessableError("The event is dated in the future.", field="at")
+    if not_before is not None and at < not_before:
+        raise UnprocessableError("The event is dated before its milestone opened.", field="at")
+    return at
+
+
+async def _actor(conn: asyncpg.Connection, kind: str, ref: str) -> UUID:
+    found = await repo.find_actor(conn, kind=kind, ref=ref, ref_id=as_uuid(ref))
+    if found is None:
+        raise UnprocessableError(f"No {kind} {ref!r} (by platform id or uuid).", field=kind)
+    return found.id
+
+
+async def _milestone(
+    conn: asyncpg.Connection, principal: Principal, ref: str, *, lock: bool = False
+) -> MilestoneRow:
+    row = await repo.find_milestone(conn, ref=ref, ref_id=as_uuid(ref), lock=lock)
+    visible = row is not None and (
+        principal.role in {"admin", "platform"}
+        or principal.actor_id in {row.client_id, row.candidate_id}
+    )
+    if row is None or not visible:
+        raise NotFoundError(f"No milestone {ref!r}.", field="milestone")
+    return row
+
+
+async def _reread(conn: asyncpg.Connection, principal: Principal, ref: str) -> MilestoneOut:
+    return _milestone_out(await _milestone(conn, principal, ref))
+
+
+class EngagementController(Controller):
+    path = "/v1/engagements"
+    tags = ("events",)
+
+    @post("/", summary="Record an engagement between a client and a candidate")
+    async def create(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        request: Request,
+        data: JSONBody[EngagementIn],
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[EngagementOut]:
+        require(principal, "admin", "platform")
+        if replay := await replayed(conn, principal, request, idempotency_key):
+            return replay.response()
+        row = await repo.insert_engagement(
+            conn,
+            external_ref=data.id,
+            client_id=await _actor(conn, "client", data.client),
+            candidate_id=await _actor(conn, "candidate", data.candidate),
+            created_by=principal.key_id,
+        )
+        return await answer(conn, principal, idempotency_key, _engagement_out(row), status_code=201)
+
+
+class MilestoneController(Controller):
+    path = "/v1/milestones"
+    tags = ("events",)
+
+    @post("/", summary="Open a milestone in an engagement")
+    async def create(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        request: Request,
+        data: JSONBody[MilestoneIn],
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[MilestoneOut]:
+        require(principal, "admin", "platform")
+        if replay := await replayed(conn, principal, request, idempotency_key):
+            return replay.response()
+        engagement = await repo.find_engagement(
+            conn, ref=data.engagement, ref_id=as_uuid(data.engagement)
+        )
+        if engagement is None:
+            raise UnprocessableError(f"No engagement {data.engagement!r}.", field="engagement")
+        opened = _when(data.at, datetime.now(UTC))
+        if data.due < opened:
+            raise UnprocessableError("A milestone cannot be due before it opens.", field="due")
+        milestone_id = uuid4()
+        ref = data.id or str(milestone_id)
+        await repo.insert_milestone(
+            conn,
+            milestone_id=milestone_id,
+            external_ref=ref,
+            engagement=engagement,
+            tier=data.tier,
+            skills=list(dict.fromkeys(data.skills)),
+            amount=data.amount,
+            due_at=data.due,
+            opened_at=opened,
+        )
+        await reputation_repo.mark_dirty(conn, candidate_ids=[engagement.candidate_id])
+        out = await _reread(conn, principal, str(milestone_id))
+        return await answer(
+            conn,
+            principal,
+            idempotency_key,
+            out,
+            status_code=201,
+            headers={"Location": f"/v1/milestones/{milestone_id}"},
+        )
+
+    @get("/{milestone:str}", summary="A milestone with its outcome and rating")
+    async def read(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        milestone: FromPath[str],
+    ) -> MilestoneOut:
+        return await _reread(conn, principal, milestone)
+
+    @post("/{milestone:str}/outcome", summary="Record how a milestone ended (once)")
+    async def outcome(
+        self,
+        *,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        request: Request,
+        milestone: FromPath[str],
+        data: JSONBody[OutcomeIn],
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[MilestoneOut]:
+        require(principal, "admin", "platform")
+        if replay := await replayed(conn, principal, request, idempotency_key):
+            return replay.response()
+        row = await _milestone(conn, principal, milestone, lock=True)
+        if row.outcome is not None:
+            same = (row.outcome, row.on_time) == (data.outcome, data.on_time) and (
+                data.at is None or data.at == row.outcome_at
+            )
+            if not same:
+                raise ConflictError("This milestone already has another outcome.", field="outcome")
+            return await answer(
+                conn, principal, idempotency_key, _milestone_out(row), status_code=200
+            )
+        at = _when(data.at, datetime.now(UTC), not_before=row.opened_at)
+        await repo.insert_outcome(
+            conn,
+            milestone_id=row.id,
+            outcome=data.outcome,
+            on_time=data.on_time,
+            at=at,
+            recorded_by=principal.key_id,
+        )
+        await reputation_repo.mark_dirty(conn, candidate_ids=[row.candidate_id])
+        out = await _reread(conn, principal, str(row.id))
+        return await answer(conn, principal, idempotency_key, out, status_code=201)
+
+    @post("/{milestone:str}/rating", summary="The milestone's client rates it (once)")
+    async def rating(
+        self,
+        *,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        request: Request,
+        milestone: FromPath[str],
+        data: JSONBody[RatingIn],
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[MilestoneOut]:
+        if principal.role != "client":
+            raise ForbiddenError(
+                "Only the milestone's client rates it; platforms bring past ratings in with "
+                "POST /v1/events:import."
+            )
+        if replay := await replayed(conn, principal, request, idempotency_key):
+            return replay.response()
+        row = await _milestone(conn, principal, milestone, lock=True)
+        if row.client_id != principal.actor_id:
+            raise NotFoundError(f"No milestone {milestone!r}.", field="milestone")
+        if row.outcome_at is None:
+            raise UnprocessableError("Rate a milestone once it has an outcome.", field="milestone")
+        if row.stars is not None:
+            raise ConflictError(
+                "This milestone is already rated; a rating is given once.", field="milestone"
+            )
+        at = _when(data.at, datetime.now(UTC), not_before=row.opened_at)
+        await repo.insert_rating(
+            conn,
+            milestone_id=row.id,
+            stars=data.stars,
+            quality=data.quality,
+            communication=data.communication,
+            timeliness=data.timeliness,
+            at=at,
+            rated_by=principal.key_id,
+        )
+        await reputation_repo.mark_dirty(conn, candidate_ids=[row.candidate_id])
+        out = await _reread(conn, principal, str(row.id))
+        return await answer(conn, principal, idempotency_key, out, status_code=201)
+
+
+class EventImportController(Controller):
+    tags = ("events",)
+    dependencies = SCORERS
+
+    @post(
+        "/v1/events:import",
+        summary="Import a history: one JSON event per line; all or nothing unless skip_bad",
+        request_max_body_size=MAX_IMPORT_BYTES,
+        status_code=200,
+    )
+    async def import_events(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        scorers: NamedDependency[Scorers],
+        request: Request,
+        skip_bad: FromQuery[bool] = False,
+    ) -> ImportReport:
+        # The body is JSONL (one event per line, format in scoring/events.py), read raw:
+        # it is not one JSON document, whatever Content-Type the caller sends.
+        require(principal, "admin", "platform")
+        return await import_history(conn, scorers, await request.body(), skip_bad=skip_bad)

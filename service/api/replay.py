@@ -1,0 +1,53 @@
+"""`Idempotency-Key` for JSON writes: replay the stored answer, or store the first one."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+from litestar.params import HeaderParameter
+
+from service.auth_types import Principal
+from service.idempotency import Replay, begin, finish, request_fingerprint
+
+T = TypeVar("T")
+IdempotencyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key", description="retry safely: the first answer is replayed"
+    ),
+]
+
+
+async def replayed(
+    conn: asyncpg.Connection, principal: Principal, request: Request, key: str | None
+) -> Replay | None:
+    if key is None:
+        return None
+    fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
+    return await begin(
+        conn,
+        principal,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        fingerprint=fingerprint,
+    )
+
+
+async def answer(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    key: str | None,
+    content: T,
+    *,
+    status_code: int,
+    headers: dict[str, str] | None = None,
+) -> Response[T]:
+    """The answer, stored first when the request carried an Idempotency-Key."""
+    if key is not None:
+        body = msgspec.json.encode(content)
+        await finish(conn, principal, key=key, status_code=status_code, body=body)
+    return Response(content, status_code=status_code, headers=headers)

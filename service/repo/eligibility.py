@@ -1,0 +1,285 @@
+"""Eligibility policies (versioned per tier), the decision audit trail, and the one read
+a decision needs: candidate, current policy, materialised reputation and facts together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+import asyncpg
+import msgspec
+
+from service.errors import ConflictError
+
+
+class PolicyRow(msgspec.Struct, frozen=True, kw_only=True):
+    tier: str
+    version: int
+    body: dict[str, Any]
+    created_at: datetime
+
+
+class TrialFactRow(msgspec.Struct, frozen=True, kw_only=True):
+    skills: list[str]
+    score: float
+    at: datetime
+
+
+class FactsRow(msgspec.Struct, frozen=True, kw_only=True):
+    candidate_id: UUID
+    trials: list[TrialFactRow]
+    open_disputes: int
+
+
+class SnapshotRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One eligibility question's inputs; candidate, policy or reputation may be missing."""
+
+    n: int
+    candidate_id: UUID | None
+    external_ref: str | None
+    policy_version: int | None
+    policy: dict[str, Any] | None
+    score: float | None
+    lower_bound: float | None
+    upper_bound: float | None
+    evidence: int | None
+    effective_evidence: float | None
+    per_skill: list[dict[str, Any]] | None
+    reasons: list[dict[str, Any]] | None
+    model_version: str | None
+    source: Literal["model", "prior"] | None
+    as_of: datetime | None
+    computed_at: datetime | None
+    trials: list[TrialFactRow]
+    open_disputes: int
+
+
+class DecisionWrite(msgspec.Struct, frozen=True, kw_only=True):
+    candidate_id: UUID
+    tier: str
+    skills: list[str]
+    eligible: bool
+    reasons: list[dict[str, Any]]
+    score_used: float
+    lower_bound_used: float
+    evidence_used: int
+    source: str
+    policy_version: int
+    model_version: str
+    reputation_computed_at: datetime
+    origin: Literal["request", "refresh"]
+    previous_id: UUID | None
+    requested_by: UUID | None
+    created_at: datetime
+
+
+class DecisionRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    candidate_id: UUID
+    external_ref: str | None
+    tier: str
+    skills: list[str]
+    eligible: bool
+    reasons: list[dict[str, Any]]
+    score_used: float
+    lower_bound_used: float
+    evidence_used: int
+    source: Literal["model", "prior"]
+    policy_version: int
+    model_version: str
+    reputation_computed_at: datetime
+    origin: Literal["request", "refresh"]
+    previous_id: UUID | None
+    requested_by: UUID | None
+    created_at: datetime
+
+
+# --- policies ---------------------------------------------------------------------
+
+
+async def current_policies(
+    conn: asyncpg.Connection, *, tiers: Sequence[str] | None = None
+) -> list[PolicyRow]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (tier) tier, version, body, created_at FROM policies "
+        "WHERE $1::text[] IS NULL OR tier = ANY($1::text[]) ORDER BY tier, version DESC",
+        list(tiers) if tiers is not None else None,
+    )
+    return [msgspec.convert(dict(r), PolicyRow) for r in rows]
+
+
+async def get_policy(conn: asyncpg.Connection, *, tier: str, version: int) -> PolicyRow | None:
+    row = await conn.fetchrow(
+        "SELECT tier, version, body, created_at FROM policies WHERE tier = $1 AND version = $2",
+        tier,
+        version,
+    )
+    return msgspec.convert(dict(row), PolicyRow) if row else None
+
+
+async def insert_policy(
+    conn: asyncpg.Connection, *, tier: str, body: dict[str, Any], created_by: UUID
+) -> PolicyRow:
+    """The tier's next version."""
+    try:
+        row = await conn.fetchrow(
+            "INSERT INTO policies (tier, version, body, created_by) "
+            "SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM policies WHERE tier = $1 "
+            "RETURNING tier, version, body, created_at",
+            tier,
+            body,
+            created_by,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise ConflictError(
+            f"The {tier} policy was changed at the same time; read it again and retry.",
+            field="tier",
+        ) from exc
+    return msgspec.convert(dict(row), PolicyRow)
+
+
+# --- the read behind a decision ---------------------------------------------------------
+
+# Candidate `a`'s trials, and its disputes opened since parameter $1.
+_FACTS = (
+    "coalesce((SELECT jsonb_agg(jsonb_build_object('skills', t.skills, 'score', t.score, "
+    "'at', t.at)) FROM trial_results t WHERE t.candidate_id = a.id), '[]'::jsonb) AS trials, "
+    "(SELECT count(*) FROM milestones m JOIN milestone_outcomes o ON o.milestone_id = m.id "
+    "WHERE m.candidate_id = a.id AND o.outcome = 'disputed' AND o.at >= $1)::int "
+    "AS open_disputes "
+)
+
+
+async def snapshots(
+    conn: asyncpg.Connection,
+    *,
+    refs: Sequence[str],
+    ref_ids: Sequence[UUID | None],
+    tiers: Sequence[str],
+    disputes_since: datetime,
+) -> list[SnapshotRow]:
+    """Per question (candidate by platform id or uuid, tier): everything a decision reads."""
+    rows = await conn.fetch(
+        "SELECT q.n::int AS n, a.id AS candidate_id, a.external_ref, "  # noqa: S608 - constants only
+        "p.version AS policy_version, "
+        "p.body AS policy, r.score, r.lower_bound, r.upper_bound, r.evidence, "
+        "r.effective_evidence, r.per_skill, r.reasons, r.model_version, r.source, r.as_of, "
+        "r.computed_at, " + _FACTS + "FROM unnest($2::text[], $3::uuid[], $4::text[]) "
+        "WITH ORDINALITY AS q(ref, ref_id, tier, n) "
+        "LEFT JOIN LATERAL (SELECT id, external_ref FROM actors WHERE kind = 'candidate' "
+        "  AND (external_ref = q.ref OR id = q.ref_id) "
+        "  ORDER BY (id = q.ref_id) DESC NULLS LAST LIMIT 1) a ON true "
+        "LEFT JOIN LATERAL (SELECT version, body FROM policies WHERE tier = q.tier "
+        "  ORDER BY version DESC LIMIT 1) p ON true "
+        "LEFT JOIN reputations r ON r.candidate_id = a.id AND r.tier = q.tier ORDER BY q.n",
+        disputes_since,
+        list(refs),
+        list(ref_ids),
+        list(tiers),
+    )
+    return [msgspec.convert(dict(r), SnapshotRow) for r in rows]
+
+
+async def facts(
+    conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID], disputes_since: datetime
+) -> list[FactsRow]:
+    rows = await conn.fetch(
+        "SELECT a.id AS candidate_id, " + _FACTS + "FROM actors a WHERE a.id = ANY($2::uuid[])",
+        disputes_since,
+        list(candidate_ids),
+    )
+    return [msgspec.convert(dict(r), FactsRow) for r in rows]
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+_DECISION_COLUMNS = (
+    "d.id, d.candidate_id, a.external_ref, d.tier, d.skills, d.eligible, d.reasons, "
+    "d.score_used, d.lower_bound_used, d.evidence_used, d.source, d.policy_version, "
+    "d.model_version, d.reputation_computed_at, d.origin, d.previous_id, d.requested_by, "
+    "d.created_at FROM eligibility_decisions d JOIN actors a ON a.id = d.candidate_id "
+)
+_DECISION = "SELECT " + _DECISION_COLUMNS
+
+
+async def insert_decisions(conn: asyncpg.Connection, rows: Sequence[DecisionWrite]) -> list[UUID]:
+    """Store decisions; their ids in the same order (made here, so the order is certain)."""
+    ids = [uuid4() for _ in rows]
+    if not rows:
+        return ids
+    await conn.execute(
+        "INSERT INTO eligibility_decisions (id, candidate_id, tier, skills, eligible, reasons, "
+        "score_used, lower_bound_used, evidence_used, source, policy_version, model_version, "
+        "reputation_computed_at, origin, previous_id, requested_by, created_at) "
+        "SELECT id, candidate_id, tier, ARRAY(SELECT jsonb_array_elements_text(skills::jsonb)), "
+        "eligible, reasons::jsonb, score_used, lower_bound_used, evidence_used, source, "
+        "policy_version, model_version, reputation_computed_at, origin, previous_id, "
+        "requested_by, created_at "
+        "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], "
+        "$7::float8[], $8::float8[], $9::int4[], $10::text[], $11::int4[], $12::text[], "
+        "$13::timestamptz[], $14::text[], $15::uuid[], $16::uuid[], $17::timestamptz[]) "
+        "AS d(id, candidate_id, tier, skills, eligible, reasons, score_used, lower_bound_used, "
+        "evidence_used, source, policy_version, model_version, reputation_computed_at, origin, "
+        "previous_id, requested_by, created_at)",
+        ids,
+        [r.candidate_id for r in rows],
+        [r.tier for r in rows],
+        # JSON travels as text: asyncpg would read a list of lists as a 2-D array.
+        [msgspec.json.encode(r.skills).decode() for r in rows],
+        [r.eligible for r in rows],
+        [msgspec.json.encode(r.reasons).decode() for r in rows],
+        [r.score_used for r in rows],
+        [r.lower_bound_used for r in rows],
+        [r.evidence_used for r in rows],
+        [r.source for r in rows],
+        [r.policy_version for r in rows],
+        [r.model_version for r in rows],
+        [r.reputation_computed_at for r in rows],
+        [r.origin for r in rows],
+        [r.previous_id for r in rows],
+        [r.requested_by for r in rows],
+        [r.created_at for r in rows],
+    )
+    return ids
+
+
+async def get_decision(conn: asyncpg.Connection, *, decision_id: UUID) -> DecisionRow | None:
+    row = await conn.fetchrow(_DECISION + "WHERE d.id = $1", decision_id)
+    return msgspec.convert(dict(row), DecisionRow) if row else None
+
+
+async def list_decisions(
+    conn: asyncpg.Connection,
+    *,
+    candidate_id: UUID | None,
+    tier: str | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[DecisionRow]:
+    rows = await conn.fetch(
+        _DECISION + "WHERE ($1::uuid IS NULL OR d.candidate_id = $1) "
+        "AND ($2::text IS NULL OR d.tier = $2) "
+        "AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3, $4)) "
+        "ORDER BY d.created_at DESC, d.id DESC LIMIT $5",
+        candidate_id,
+        tier,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [msgspec.convert(dict(r), DecisionRow) for r in rows]
+
+
+async def latest_decisions(
+    conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID]
+) -> list[DecisionRow]:
+    """The most recent decision per (candidate, tier), for candidates decided before."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (d.candidate_id, d.tier) " + _DECISION_COLUMNS + "WHERE "
+        "d.candidate_id = ANY($1::uuid[]) ORDER BY d.candidate_id, d.tier, d.created_at DESC, "
+        "d.id DESC",
+        list(candidate_ids),
+    )
+    return [msgspec.convert(dict(r), DecisionRow) for r in rows]

@@ -1,0 +1,164 @@
+"""Materialised reputations, and the queue of candidates whose reputation is out of date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+# Any constant works; it only has to be the same in every process refreshing this database.
+REFRESH_LOCK_ID = 7_214_530_214
+
+
+class ReputationRow(msgspec.Struct, frozen=True, kw_only=True):
+    candidate_id: UUID
+    external_ref: str | None
+    tier: str
+    score: float
+    lower_bound: float
+    upper_bound: float
+    evidence: int
+    effective_evidence: float
+    per_skill: list[dict[str, Any]]
+    reasons: list[dict[str, Any]]
+    model_version: str
+    source: Literal["model", "prior"]
+    as_of: datetime
+    computed_at: datetime
+    stale: bool
+
+
+class ReputationWrite(msgspec.Struct, frozen=True, kw_only=True):
+    candidate_id: UUID
+    tier: str
+    score: float
+    lower_bound: float
+    upper_bound: float
+    evidence: int
+    effective_evidence: float
+    per_skill: list[dict[str, Any]]
+    reasons: list[dict[str, Any]]
+    model_version: str
+    source: str
+    as_of: datetime
+
+
+_SELECT = (
+    "SELECT r.candidate_id, a.external_ref, r.tier, r.score, r.lower_bound, r.upper_bound, "
+    "r.evidence, r.effective_evidence, r.per_skill, r.reasons, r.model_version, r.source, "
+    "r.as_of, r.computed_at, (d.candidate_id IS NOT NULL) AS stale "
+    "FROM reputations r JOIN actors a ON a.id = r.candidate_id "
+    "LEFT JOIN reputation_dirty d ON d.candidate_id = r.candidate_id "
+)
+
+
+async def lock_refresh(conn: asyncpg.Connection) -> None:
+    """One refresh at a time, so a refresh that read an older history never writes last."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", REFRESH_LOCK_ID)
+
+
+async def upsert(
+    conn: asyncpg.Connection, rows: Sequence[ReputationWrite], *, computed_at: datetime
+) -> None:
+    if not rows:
+        return
+    # JSON travels as text: asyncpg would read a list of lists as a 2-D array.
+    await conn.execute(
+        "INSERT INTO reputations (candidate_id, tier, score, lower_bound, upper_bound, evidence, "
+        "effective_evidence, per_skill, reasons, model_version, source, as_of, computed_at) "
+        "SELECT c, t, s, lo, hi, e, ee, ps::jsonb, rs::jsonb, mv, src, ao, $13::timestamptz "
+        "FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::float8[], $5::float8[], "
+        "$6::int4[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::text[], "
+        "$12::timestamptz[]) AS u(c, t, s, lo, hi, e, ee, ps, rs, mv, src, ao) "
+        "ON CONFLICT (candidate_id, tier) DO UPDATE SET score = EXCLUDED.score, "
+        "lower_bound = EXCLUDED.lower_bound, upper_bound = EXCLUDED.upper_bound, "
+        "evidence = EXCLUDED.evidence, effective_evidence = EXCLUDED.effective_evidence, "
+        "per_skill = EXCLUDED.per_skill, reasons = EXCLUDED.reasons, "
+        "model_version = EXCLUDED.model_version, source = EXCLUDED.source, "
+        "as_of = EXCLUDED.as_of, computed_at = EXCLUDED.computed_at",
+        [r.candidate_id for r in rows],
+        [r.tier for r in rows],
+        [r.score for r in rows],
+        [r.lower_bound for r in rows],
+        [r.upper_bound for r in rows],
+        [r.evidence for r in rows],
+        [r.effective_evidence for r in rows],
+        [msgspec.json.encode(r.per_skill).decode() for r in rows],
+        [msgspec.json.encode(r.reasons).decode() for r in rows],
+        [r.model_version for r in rows],
+        [r.source for r in rows],
+        [r.as_of for r in rows],
+        computed_at,
+    )
+
+
+async def get(conn: asyncpg.Connection, *, candidate_id: UUID, tier: str) -> ReputationRow | None:
+    row = await conn.fetchrow(
+        _SELECT + "WHERE r.candidate_id = $1 AND r.tier = $2", candidate_id, tier
+    )
+    return msgspec.convert(dict(row), ReputationRow) if row else None
+
+
+async def page(
+    conn: asyncpg.Connection, *, tier: str | None, after: tuple[UUID, str] | None, limit: int
+) -> list[ReputationRow]:
+    """Every candidate's reputation in (candidate, tier) order, a page at a time."""
+    rows = await conn.fetch(
+        _SELECT + "WHERE ($1::text IS NULL OR r.tier = $1) "
+        "AND ($2::uuid IS NULL OR (r.candidate_id, r.tier) > ($2, $3::text)) "
+        "ORDER BY r.candidate_id, r.tier LIMIT $4",
+        tier,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [msgspec.convert(dict(r), ReputationRow) for r in rows]
+
+
+async def candidate_ids(conn: asyncpg.Connection) -> list[UUID]:
+    rows = await conn.fetch("SELECT id FROM actors WHERE kind = 'candidate' ORDER BY id")
+    return [r["id"] for r in rows]
+
+
+async def mark_dirty(conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID]) -> None:
+    await conn.execute(
+        "INSERT INTO reputation_dirty (candidate_id, marked_at) "
+        "SELECT unnest($1::uuid[]), clock_timestamp() "
+        "ON CONFLICT (candidate_id) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+        list(candidate_ids),
+    )
+
+
+async def claim_dirty(conn: asyncpg.Connection, *, limit: int) -> list[UUID]:
+    """Take up to `limit` marked candidates; a rollback puts them back."""
+    rows = await conn.fetch(
+        "DELETE FROM reputation_dirty WHERE candidate_id IN (SELECT candidate_id "
+        "FROM reputation_dirty ORDER BY marked_at FOR UPDATE SKIP LOCKED LIMIT $1) "
+        "RETURNING candidate_id",
+        limit,
+    )
+    return [r["candidate_id"] for r in rows]
+
+
+async def clear_dirty(
+    conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID], before: datetime
+) -> None:
+    """Unmark candidates a refresh has covered: those marked before its history was read.
+
+    Rows another refresher has claimed are skipped, never waited for.
+    """
+    await conn.execute(
+        "DELETE FROM reputation_dirty WHERE candidate_id IN (SELECT candidate_id "
+        "FROM reputation_dirty WHERE candidate_id = ANY($1::uuid[]) AND marked_at < $2 "
+        "FOR UPDATE SKIP LOCKED)",
+        list(candidate_ids),
+        before,
+    )
+
+
+async def oldest_computed(conn: asyncpg.Connection) -> datetime | None:
+    return await conn.fetchval("SELECT min(computed_at) FROM reputations")

@@ -1,0 +1,138 @@
+"""Answering eligibility questions: one read, the policy's rules, one stored decision each.
+
+The read brings the candidate, the tier's current policy, the materialised
+reputation and the facts the rules need (trials, open disputes) in one query.
+A candidate without a materialised reputation yet (registered a moment ago) is
+scored on the spot, once; after that the refresher keeps the row current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from scoring.eligibility import evaluate
+from service.errors import UnprocessableError
+from service.repo import eligibility as repo
+from service.repo.eligibility import DecisionRow, PolicyRow, SnapshotRow
+from service.reputation.decisions import (
+    disputes_since,
+    facts_from,
+    policy_from,
+    reputation_from,
+    row_of,
+    write_of,
+)
+from service.reputation.refresh import refresh
+from service.reputation.scorers import Scorers
+
+
+class Question(msgspec.Struct, frozen=True, kw_only=True):
+    candidate: str  # the platform's id or our uuid
+    tier: str
+    skills: tuple[str, ...]
+
+
+def as_uuid(ref: str) -> UUID | None:
+    try:
+        return UUID(ref)
+    except ValueError:
+        return None
+
+
+async def _read(
+    conn: asyncpg.Connection, questions: Sequence[Question], now: datetime
+) -> list[SnapshotRow]:
+    return await repo.snapshots(
+        conn,
+        refs=[q.candidate for q in questions],
+        ref_ids=[as_uuid(q.candidate) for q in questions],
+        tiers=[q.tier for q in questions],
+        disputes_since=disputes_since(now),
+    )
+
+
+async def decide(
+    conn: asyncpg.Connection,
+    scorers: Scorers,
+    questions: Sequence[Question],
+    *,
+    requested_by: UUID,
+    fields: Sequence[str],
+    now: datetime | None = None,
+) -> list[DecisionRow]:
+    """Decide every question or none: an unknown candidate or tier refuses the whole call.
+
+    `fields[i]` prefixes the field named in an error about question i (`requests[3].`).
+    """
+    now = now or datetime.now(UTC)
+    snapshots = await _read(conn, questions, now)
+    for prefix, question, snap in zip(fields, questions, snapshots, strict=True):
+        if snap.candidate_id is None:
+            raise UnprocessableError(
+                f"No candidate {question.candidate!r} (by platform id or uuid).",
+                field=prefix + "candidate",
+            )
+        if snap.policy is None or snap.policy_version is None:
+            raise UnprocessableError(
+                f"No eligibility policy for tier {question.tier!r}; an admin sets one with "
+                f"PUT /v1/policies/{question.tier}.",
+                field=prefix + "tier",
+            )
+    missing = [s for s in snapshots if s.computed_at is None]
+    if missing:
+        await refresh(
+            conn,
+            scorers,
+            candidates=sorted({s.candidate_id for s in missing if s.candidate_id}),
+            tiers=sorted({questions[s.n - 1].tier for s in missing}),
+        )
+        snapshots = await _read(conn, questions, now)
+    writes = []
+    for question, snap in zip(questions, snapshots, strict=True):
+        # checked or refreshed above
+        assert snap.candidate_id is not None
+        assert snap.policy is not None
+        assert snap.policy_version is not None
+        assert snap.computed_at is not None
+        assert snap.as_of is not None
+        policy = PolicyRow(
+            tier=question.tier, version=snap.policy_version, body=snap.policy, created_at=now
+        )
+        reputation = reputation_from(
+            candidate_id=snap.candidate_id,
+            tier=question.tier,
+            score=snap.score or 0.0,
+            lower_bound=snap.lower_bound or 0.0,
+            upper_bound=snap.upper_bound or 0.0,
+            evidence=snap.evidence or 0,
+            effective_evidence=snap.effective_evidence or 0.0,
+            per_skill=snap.per_skill or [],
+            reasons=snap.reasons or [],
+            model_version=snap.model_version or "",
+            source=snap.source or "prior",
+            as_of=snap.as_of,
+        )
+        facts = facts_from(snap.candidate_id, question.skills, snap.trials, snap.open_disputes)
+        decision = evaluate(policy_from(policy), reputation, facts, now=now)
+        writes.append(
+            write_of(
+                decision,
+                candidate_id=snap.candidate_id,
+                skills=question.skills,
+                policy_version=snap.policy_version,
+                reputation_computed_at=snap.computed_at,
+                origin="request",
+                previous_id=None,
+                requested_by=requested_by,
+            )
+        )
+    ids = await repo.insert_decisions(conn, writes)
+    return [
+        row_of(write, decision_id=decision_id, external_ref=snap.external_ref)
+        for decision_id, write, snap in zip(ids, writes, snapshots, strict=True)
+    ]

@@ -1,0 +1,174 @@
+"""Materialised reputations: computed from the whole history, stored per candidate and tier.
+
+Features need the whole history (a rater's weight depends on everything that
+rater did), so every refresh reads it all and builds the index once; scoring
+then covers only the candidates asked for. Single events mark their candidate
+dirty and the refresher loop picks them up within a second; imports, a
+promotion and a new tier refresh everyone; and a daily full refresh lets decay
+and trial windows move scores that no event touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from scoring.datasets import candidate_features
+from scoring.history import HistoryIndex, build_index
+from scoring.reputation import Scorer, feature_config, score_candidates
+from service.repo import eligibility as eligibility_repo
+from service.repo import history as history_repo
+from service.repo import reputation as repo
+from service.repo.reputation import ReputationWrite
+from service.reputation import decisions
+from service.reputation.scorers import Scorers
+
+log = logging.getLogger("trialgate.reputation")
+
+DEFAULT_TIER = "standard"  # the tier a reputation is shown for when none is named
+CHUNK = 2000  # candidates scored per prediction call: bounds memory on large platforms
+DIRTY_BATCH = 500
+FULL_REFRESH_AFTER = timedelta(hours=24)
+
+
+class RefreshReport(msgspec.Struct, frozen=True, kw_only=True):
+    candidates: int
+    tiers: tuple[str, ...]
+    scorer: str
+    source: str
+    flipped: int
+    took_ms: int
+
+
+async def load_index(conn: asyncpg.Connection) -> HistoryIndex:
+    events = await history_repo.load_events(conn)
+    return await asyncio.to_thread(build_index, events)
+
+
+def score_tiers(
+    scorer: Scorer,
+    index: HistoryIndex,
+    candidates: Sequence[UUID],
+    tiers: Sequence[str],
+    now: datetime,
+) -> list[ReputationWrite]:
+    """Each candidate's reputation for each tier, as of `now` (events strictly before it)."""
+    config = feature_config(scorer)
+    names = [str(c) for c in candidates]
+    out: list[ReputationWrite] = []
+    for tier in tiers:
+        for start in range(0, len(names), CHUNK):
+            features = candidate_features(
+                index, names[start : start + CHUNK], as_of=now, tier=tier, config=config
+            )
+            out.extend(
+                ReputationWrite(
+                    candidate_id=UUID(rep.candidate),
+                    tier=rep.tier,
+                    score=rep.score,
+                    lower_bound=rep.lower,
+                    upper_bound=rep.upper,
+                    evidence=rep.evidence,
+                    effective_evidence=rep.effective_evidence,
+                    per_skill=[msgspec.to_builtins(s) for s in rep.per_skill],
+                    reasons=[msgspec.to_builtins(r) for r in rep.reasons],
+                    model_version=rep.model_version,
+                    source=rep.source,
+                    as_of=rep.as_of,
+                )
+                for rep in score_candidates(scorer, features)
+            )
+    return out
+
+
+async def reputation_tiers(conn: asyncpg.Connection) -> list[str]:
+    """Tiers with a policy, and the default tier reputations are shown for."""
+    tiers = {p.tier for p in await eligibility_repo.current_policies(conn)}
+    return sorted(tiers | {DEFAULT_TIER})
+
+
+async def refresh(
+    conn: asyncpg.Connection,
+    scorers: Scorers,
+    *,
+    candidates: Sequence[UUID] | None = None,
+    tiers: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> RefreshReport:
+    """Recompute and store reputations (everyone when `candidates` is None), then re-decide."""
+    started = time.monotonic()
+    if candidates is not None and not candidates:
+        return RefreshReport(
+            candidates=0, tiers=tuple(tiers or ()), scorer="", source="", flipped=0, took_ms=0
+        )
+    async with conn.transaction():
+        await repo.lock_refresh(conn)
+        now = now or datetime.now(UTC)
+        index = await load_index(conn)
+        scorer = await scorers.current(conn, index, now)
+        tiers = list(tiers) if tiers is not None else await reputation_tiers(conn)
+        ids = sorted(candidates) if candidates is not None else await repo.candidate_ids(conn)
+        rows = await asyncio.to_thread(score_tiers, scorer, index, ids, tiers, now)
+        # One global order of row locks: concurrent writers never deadlock on reputations.
+        rows.sort(key=lambda r: (r.candidate_id, r.tier))
+        computed_at = datetime.now(UTC)
+        await repo.clear_dirty(conn, candidate_ids=ids, before=now)
+        await repo.upsert(conn, rows, computed_at=computed_at)
+        flipped = await decisions.recheck(conn, rows, computed_at=computed_at, now=now)
+    report = RefreshReport(
+        candidates=len(ids),
+        tiers=tuple(tiers),
+        scorer=scorer.version,
+        source=scorer.source,
+        flipped=flipped,
+        took_ms=int((time.monotonic() - started) * 1000),
+    )
+    log.info("reputations refreshed", extra=msgspec.to_builtins(report))
+    return report
+
+
+async def refresh_dirty(pool: asyncpg.Pool, scorers: Scorers, *, limit: int = DIRTY_BATCH) -> int:
+    """Refresh candidates marked by single events; how many were refreshed."""
+    async with pool.acquire() as conn, conn.transaction():
+        ids = await repo.claim_dirty(conn, limit=limit)
+        if ids:
+            await refresh(conn, scorers, candidates=ids)
+        return len(ids)
+
+
+async def refresh_if_old(pool: asyncpg.Pool, scorers: Scorers) -> bool:
+    """A full refresh when the oldest reputation is older than FULL_REFRESH_AFTER."""
+    async with pool.acquire() as conn:
+        oldest = await repo.oldest_computed(conn)
+        if oldest is None or datetime.now(UTC) - oldest < FULL_REFRESH_AFTER:
+            return False
+        async with conn.transaction():
+            await refresh(conn, scorers)
+        return True
+
+
+async def run_refresher(
+    pool: asyncpg.Pool, scorers: Scorers, stop: asyncio.Event, *, poll_seconds: float = 1.0
+) -> None:
+    """Keep reputations current until `stop` is set; survives the database going away."""
+    while not stop.is_set():
+        done = 0
+        try:
+            done = await refresh_dirty(pool, scorers)
+            if not done:
+                await refresh_if_old(pool, scorers)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("reputation refresh paused, database unavailable: %s", exc)
+        except Exception:  # a bug must not stop the loop for good; it is logged and retried
+            log.exception("reputation refresh failed")
+        if not done:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
