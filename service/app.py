@@ -88,6 +88,8 @@ def create_app(
             security=[{"api_key": []}],
         ),
         debug=False,
+        # logs.configure() owns logging: one JSON object per line, for every logger
+        logging_config=None,
     )
     app.state.settings = settings
     return app

@@ -103,6 +103,8 @@ def _bootstrap_key(args: argparse.Namespace, settings: Settings, env: dict[str, 
 def _worker(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     from service import logs, webhooks  # noqa: PLC0415
     from service.db.pool import create_pool  # noqa: PLC0415
+    from service.reputation.refresh import run_refresher  # noqa: PLC0415
+    from service.reputation.scorers import Scorers  # noqa: PLC0415
     from service.sandbox_provider import SandboxProvider  # noqa: PLC0415
     from service.worker import Worker, WorkerConfig  # noqa: PLC0415
 
@@ -119,7 +121,13 @@ def _worker(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -
         provider = SandboxProvider(settings.docker_host, pool_size=settings.sandbox_pool_size)
         try:
             worker = Worker(pool, provider, WorkerConfig.from_settings(settings, concurrency))
-            await asyncio.gather(worker.run(stop), webhooks.run_deliveries(pool, stop))
+            # The same background work the API's embedded worker does: grading, webhook
+            # deliveries, and keeping materialised reputations current.
+            await asyncio.gather(
+                worker.run(stop),
+                webhooks.run_deliveries(pool, stop),
+                run_refresher(pool, Scorers(), stop),
+            )
         finally:
             await asyncio.to_thread(provider.close)
             await pool.close()
