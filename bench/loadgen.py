@@ -27,13 +27,22 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return status
 
 
-def _raw(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
+def _raw(
+    host: str, port: int, path: str, headers: dict[str, str], body: bytes | None = None
+) -> bytes:
+    """One request's bytes; with a `body` it is a JSON POST."""
+    method = "GET" if body is None else "POST"
+    extra = (
+        {}
+        if body is None
+        else {"Content-Type": "application/json", "Content-Length": str(len(body))}
+    )
     lines = [
-        f"GET {path} HTTP/1.1",
+        f"{method} {path} HTTP/1.1",
         f"Host: {host}:{port}",
-        *[f"{k}: {v}" for k, v in headers.items()],
+        *[f"{k}: {v}" for k, v in (headers | extra).items()],
     ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
 
 
 async def _closed(host: str, port: int, raw: bytes, connections: int, seconds: float) -> dict:
@@ -126,9 +135,10 @@ def max_rate(
     *,
     connections: int = 16,
     seconds: float = 5.0,
+    body: bytes | None = None,
 ) -> dict:
     return _in_process(
-        _run_closed, host, port, _raw(host, port, path, headers), connections, seconds
+        _run_closed, host, port, _raw(host, port, path, headers, body), connections, seconds
     )
 
 
@@ -141,9 +151,10 @@ def fixed_rate(
     rate: float,
     seconds: float = 5.0,
     connections: int = 32,
+    body: bytes | None = None,
 ) -> dict:
     return _in_process(
-        _run_open, host, port, _raw(host, port, path, headers), rate, seconds, connections
+        _run_open, host, port, _raw(host, port, path, headers, body), rate, seconds, connections
     )
 
 

@@ -85,12 +85,13 @@ async def decide(
             )
     missing = [s for s in snapshots if s.computed_at is None]
     if missing:
-        await refresh(
-            conn,
-            scorers,
-            candidates=sorted({s.candidate_id for s in missing if s.candidate_id}),
-            tiers=sorted({questions[s.n - 1].tier for s in missing}),
-        )
+        async with conn.transaction():  # a savepoint when the caller already holds one
+            await refresh(
+                conn,
+                scorers,
+                candidates=sorted({s.candidate_id for s in missing if s.candidate_id}),
+                tiers=sorted({questions[s.n - 1].tier for s in missing}),
+            )
         snapshots = await _read(conn, questions, now)
     writes = []
     for question, snap in zip(questions, snapshots, strict=True):
