@@ -43,7 +43,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: setup
-	$(BIN)/python bench/grading.py
+	$(BIN)/python -m bench.grading
+	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.eligibility
+	$(BIN)/python bench/reputation.py
 
 down:
 	test ! -x $(TG) || $(TG) infra down

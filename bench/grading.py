@@ -3,7 +3,8 @@
 Grades a batch of submissions over the example trials (a mix of verdicts) and
 prints per-run latency p50/p95 and throughput for:
 
-- bare:   the same tests run by pytest directly on the host, no container;
+- bare:   the same tests run by the image's own pytest, chrooted into the image's
+          filesystem: no container, no Docker;
 - naive:  one hardened `docker run --rm` per submission (files bind-mounted);
 - trialgate: the real grading path (warm pool, harness, judge), one at a time
   and with as many runs in parallel as the machine has cores.
@@ -15,14 +16,18 @@ Run with `make bench` (or `.venv/bin/python bench/grading.py --count 60`).
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import shutil
+import stat
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -64,34 +69,78 @@ def lay_out(root: Path, package: TrialPackage, files: dict[str, bytes]) -> None:
             target.write_bytes(data)
 
 
-def bare_run(package: TrialPackage, files: dict[str, bytes]) -> float:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        lay_out(root, package, files)
-        started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-o",
-                "addopts=",
-                "tests",
-                *(["public_tests"] if package.public_tests else []),
-            ],
-            cwd=root,
-            env={
-                **os.environ,
-                "PYTHONPATH": str(root / "submission"),
-                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            },
-            capture_output=True,
-            check=False,
-        )
-        return time.perf_counter() - started
+def export_rootfs(client: docker.DockerClient, image: str, dest: Path) -> Path:
+    """The image's filesystem as a folder, so the bare yardstick runs the same Python and
+    pytest as the sandbox, only without a container."""
+    container = client.containers.create(image, ["true"])
+    try:
+        stream = container.export()
+        reader = io.BufferedReader(_ChunkStream(stream))
+        with tarfile.open(fileobj=reader, mode="r|") as tar:
+            tar.extractall(dest, filter="tar")
+    finally:
+        container.remove(force=True)
+    dest.chmod(0o755)  # a temporary folder is 0700; the sandbox user must reach into it
+    (dest / "tmp").chmod(0o1777)  # extraction drops the sticky, world-writable bits
+    null = dest / "dev" / "null"  # an export carries no device nodes; pytest needs this one
+    null.unlink(missing_ok=True)
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    null.chmod(0o666)
+    return dest
+
+
+class _ChunkStream(io.RawIOBase):
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray) -> int:  # type: ignore[override]
+        while not self._buffer:
+            try:
+                self._buffer = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def bare_run(rootfs: Path, package: TrialPackage, files: dict[str, bytes]) -> float:
+    """The same tests with the image's own python3 and pytest, chrooted, no container."""
+    work = rootfs / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    lay_out(work, package, files)
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            shutil.which("chroot") or "/usr/sbin/chroot",
+            "--userspec=10001:10001",
+            str(rootfs),
+            "python3",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "/work/tests",
+            *(["/work/public_tests"] if package.public_tests else []),
+        ],
+        env={
+            "PYTHONPATH": "/work/submission",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "HOME": "/tmp",
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+        },
+        cwd="/",
+        capture_output=True,
+        check=False,
+    )
+    return time.perf_counter() - started
 
 
 def naive_run(client: docker.DockerClient, package: TrialPackage, files: dict[str, bytes]) -> float:
@@ -188,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{args.count} submissions over {len(packages)} trials; {args.parallel} in parallel where noted"
         )
-        bare = measure("bare pytest (no container)", jobs, lambda j: bare_run(j[0], j[2]), 1)
+        with tempfile.TemporaryDirectory() as tmp:
+            image = RUNTIMES[packages[0].manifest.runtime]
+            rootfs = export_rootfs(client, image, Path(tmp))
+            bare = measure(
+                "bare pytest (same rootfs)", jobs, lambda j: bare_run(rootfs, j[0], j[2]), 1
+            )
         naive = measure("naive docker run", jobs, lambda j: naive_run(client, j[0], j[2]), 1)
         naive_par = measure(
             f"naive docker run x{args.parallel}",
