@@ -31,7 +31,7 @@ import httpx
 from bench.loadgen import fixed_rate, max_rate, percentile
 from service.auth import create_key
 from service.db.migrations import apply_pending
-from service.settings import settings_from_environment
+from service.settings import Settings, settings_from_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIALGATE = str(Path(sys.executable).with_name("trialgate"))
@@ -124,6 +124,31 @@ async def _wait_graded(url: str, ids: list[str], wait_seconds: float) -> list[as
         await conn.close()
 
 
+def throwaway_service(settings: Settings) -> tuple[str, str, str, dict[str, str]]:
+    """(admin url, database url, admin key, environment for the service's processes)."""
+    base_url, _, query = settings.database_url.partition("?")
+    admin_url = f"{base_url.rsplit('/', 1)[0]}/postgres?{query}"
+    url, key = asyncio.run(_database(admin_url))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TRIALGATE_EMBEDDED_WORKER": "0",
+        "TRIALGATE_LOG_LEVEL": "WARNING",
+        "TRIALGATE_WORKER_CONCURRENCY": "1",
+    }
+    return admin_url, url, key, env
+
+
+def wait_until_serving(base: str) -> None:
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"the service at {base} did not start")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -133,19 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="per load measurement")
     args = parser.parse_args(argv)
 
-    settings = settings_from_environment()
-    base_url, _, query = settings.database_url.partition("?")
-    admin_url = f"{base_url.rsplit('/', 1)[0]}/postgres?{query}"
-    url, key = asyncio.run(_database(admin_url))
+    admin_url, url, key, env = throwaway_service(settings_from_environment())
     headers = {"Authorization": f"Bearer {key}"}
     port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TRIALGATE_EMBEDDED_WORKER": "0",
-        "TRIALGATE_LOG_LEVEL": "WARNING",
-        "TRIALGATE_WORKER_CONCURRENCY": "1",
-    }
     processes = [
         subprocess.Popen(
             [TRIALGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
@@ -157,12 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until_serving(base)
         started = time.perf_counter()
         ids = asyncio.run(_submit_all(base, headers, args.count))
         submitted = time.perf_counter() - started

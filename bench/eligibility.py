@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import asyncpg
 import httpx
 import msgspec
 
-from bench.api import TRIALGATE, _database, _drop, _free_port
+from bench.api import TRIALGATE, _drop, _free_port, throwaway_service, wait_until_serving
 from bench.loadgen import fixed_rate, max_rate, percentile
 from service.settings import settings_from_environment
 
@@ -46,16 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="per load measurement")
     args = parser.parse_args(argv)
 
-    settings = settings_from_environment()
-    base_url, _, query = settings.database_url.partition("?")
-    admin_url = f"{base_url.rsplit('/', 1)[0]}/postgres?{query}"
-    url, key = asyncio.run(_database(admin_url))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TRIALGATE_EMBEDDED_WORKER": "0",
-        "TRIALGATE_LOG_LEVEL": "WARNING",
-    }
+    admin_url, url, key, env = throwaway_service(settings_from_environment())
     server = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -73,12 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             [TRIALGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
         )
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until_serving(base)
         headers = {"Authorization": f"Bearer {key}"}
         body = msgspec.json.encode(
             {
