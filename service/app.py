@@ -44,7 +44,11 @@ def create_app(
             worker = Worker(pool, provider, WorkerConfig.from_settings(settings))
             background = [
                 asyncio.create_task(worker.run(stop)),
-                asyncio.create_task(webhooks.run_deliveries(pool, stop)),
+                asyncio.create_task(
+                    webhooks.run_deliveries(
+                        pool, stop, allow_private=settings.webhook_private_targets
+                    )
+                ),
             ]
         if run_refresher_task:
             background.append(asyncio.create_task(run_refresher(pool, scorers, stop)))

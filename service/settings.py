@@ -40,6 +40,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sandbox_pool_size: int = 2
     worker_lease_seconds: float = 30.0
     worker_backoff_seconds: float = 2.0
+    # Webhooks to loopback or private addresses would let a platform key probe the
+    # service's own network; allowed only when a deployment says so.
+    webhook_private_targets: bool = False
 
     @property
     def socket_dir(self) -> Path:
@@ -87,4 +90,5 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
         sandbox_pool_size=int(env.get("TRIALGATE_SANDBOX_POOL_SIZE", "2")),
         worker_lease_seconds=float(env.get("TRIALGATE_WORKER_LEASE_SECONDS", "30")),
         worker_backoff_seconds=float(env.get("TRIALGATE_WORKER_BACKOFF_SECONDS", "2")),
+        webhook_private_targets=_flag(env.get("TRIALGATE_WEBHOOK_PRIVATE_TARGETS", "0")),
     )

@@ -23,6 +23,7 @@ import msgspec
 from scoring.verdicts import Grade
 from service.repo import webhooks as repo
 from service.repo.submissions import SubmissionRow
+from service.webhook_targets import private_target
 
 log = logging.getLogger("trialgate.webhooks")
 
@@ -77,15 +78,19 @@ async def enqueue_event(
     return await repo.insert_deliveries(conn, event=event, subject_id=subject_id, body=body)
 
 
-async def deliver_due(pool: asyncpg.Pool, client: httpx.AsyncClient, *, batch: int = 20) -> int:
+async def deliver_due(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, *, batch: int = 20, allow_private: bool = False
+) -> int:
     """Send the deliveries that are due; returns how many were attempted."""
     async with pool.acquire() as conn:
         due = await repo.claim_due(conn, limit=batch, hold=timedelta(seconds=TIMEOUT_SECONDS * 3))
-    await asyncio.gather(*(_attempt(pool, client, d) for d in due))
+    await asyncio.gather(*(_attempt(pool, client, d, allow_private=allow_private) for d in due))
     return len(due)
 
 
-async def _attempt(pool: asyncpg.Pool, client: httpx.AsyncClient, delivery: repo.Due) -> None:
+async def _attempt(
+    pool: asyncpg.Pool, client: httpx.AsyncClient, delivery: repo.Due, *, allow_private: bool
+) -> None:
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
@@ -96,15 +101,19 @@ async def _attempt(pool: asyncpg.Pool, client: httpx.AsyncClient, delivery: repo
     started = time.monotonic()
     status: int | None = None
     error: str | None = None
-    try:
-        response = await client.post(
-            delivery.url, content=delivery.body, headers=headers, timeout=TIMEOUT_SECONDS
-        )
-        status = response.status_code
-        if not 200 <= status < 300:
-            error = f"HTTP {status}"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    refused = None if allow_private else await private_target(delivery.url)
+    if refused:
+        error = f"not delivered: {refused}"
+    else:
+        try:
+            response = await client.post(
+                delivery.url, content=delivery.body, headers=headers, timeout=TIMEOUT_SECONDS
+            )
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
     duration_ms = int((time.monotonic() - started) * 1000)
     attempts = delivery.attempts + 1
     async with pool.acquire() as conn, conn.transaction():
@@ -128,12 +137,16 @@ async def _attempt(pool: asyncpg.Pool, client: httpx.AsyncClient, delivery: repo
 
 
 async def run_deliveries(
-    pool: asyncpg.Pool, stop: asyncio.Event, *, poll_seconds: float = 0.5
+    pool: asyncpg.Pool,
+    stop: asyncio.Event,
+    *,
+    poll_seconds: float = 0.5,
+    allow_private: bool = False,
 ) -> None:
     async with httpx.AsyncClient() as client:
         while not stop.is_set():
             try:
-                sent = await deliver_due(pool, client)
+                sent = await deliver_due(pool, client, allow_private=allow_private)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("webhook deliveries paused, database unavailable: %s", exc)
                 sent = 0

@@ -10,15 +10,17 @@ from uuid import UUID
 import asyncpg
 import msgspec
 from litestar import Controller, delete, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from service.auth import require
 from service.auth_types import Principal
-from service.errors import NotFoundError
+from service.errors import NotFoundError, UnprocessableError
 from service.pagination import LimitQuery
 from service.repo import webhooks as repo
 from service.repo.webhooks import DeliveryRow, WebhookRow
+from service.webhook_targets import private_target
 
 EventName = Literal["submission.graded", "eligibility.changed"]
 Url = Annotated[str, msgspec.Meta(pattern=r"\Ahttps?://[^\s]+\Z", max_length=2000)]
@@ -87,11 +89,18 @@ class WebhookController(Controller):
     @post("/", summary="Subscribe a URL to events; the signing secret is shown once")
     async def create(
         self,
+        state: State,
         conn: NamedDependency[asyncpg.Connection],
         principal: NamedDependency[Principal],
         data: JSONBody[WebhookIn],
     ) -> WebhookOut:
         require(principal, "admin", "platform")
+        if not state.settings.webhook_private_targets:
+            refused = await private_target(data.url)
+            if refused:
+                raise UnprocessableError(
+                    f"Webhooks go to public addresses only: {refused}.", field="url"
+                )
         secret = "whsec_" + secrets.token_urlsafe(32)
         row = await repo.insert_webhook(
             conn,

@@ -125,7 +125,7 @@ def _worker(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -
             # deliveries, and keeping materialised reputations current.
             await asyncio.gather(
                 worker.run(stop),
-                webhooks.run_deliveries(pool, stop),
+                webhooks.run_deliveries(pool, stop, allow_private=settings.webhook_private_targets),
                 run_refresher(pool, Scorers(), stop),
             )
         finally:

@@ -47,6 +47,7 @@ def app_settings(settings: Settings, database_url: str) -> Settings:
         docker_host=settings.docker_host,
         sandbox_pool_size=1,
         worker_concurrency=2,
+        webhook_private_targets=True,  # the fake receivers listen on loopback
     )
 
 

@@ -100,3 +100,33 @@ def test_graded_submission_is_delivered_signed_and_redelivered_after_a_failure(
         assert delivered and delivered[0]["state"] == "delivered" and delivered[0]["attempts"] == 2
     finally:
         api.delete(f"/v1/webhooks/{hook['id']}", headers=callers.platform.headers)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "https://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:9/hook",
+        "http://no-such-host.invalid/x",
+    ],
+)
+def test_webhooks_to_non_public_addresses_are_refused_by_default(
+    settings, database_url: str, callers: Callers, url: str
+):
+    from service.app import create_app  # noqa: PLC0415
+    from service.settings import Settings  # noqa: PLC0415
+
+    strict = Settings(
+        data_dir=settings.data_dir, database_url=database_url, docker_host=settings.docker_host
+    )
+    with TestClient(create_app(strict, embedded_worker=False)) as client:
+        response = client.post(
+            "/v1/webhooks",
+            json={"url": url, "events": ["submission.graded"]},
+            headers=callers.platform.headers,
+        )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "url"
