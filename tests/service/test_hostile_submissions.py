@@ -237,3 +237,29 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.mark.parametrize(
+    ("member", "code"),
+    [("../escape.py", "unsafe_path"), ("/etc/evil.py", "unsafe_path")],
+)
+def test_a_bad_archive_is_refused_before_anything_runs(trial, tmp_path, member, code):
+    import io  # noqa: PLC0415
+    import tarfile  # noqa: PLC0415
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo(member)
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    archive = tmp_path / "submission.tar.gz"
+    archive.write_bytes(buffer.getvalue())
+    done = subprocess.run(
+        [TRIALGATE, "grade", str(trial), str(archive), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ.copy(),
+    )
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["error"]["code"] == code
