@@ -8,10 +8,11 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
 from service.errors import NotFoundError
@@ -63,9 +64,17 @@ def may_read_actor(principal: Principal, kind: ActorKind, actor_id: UUID) -> boo
 
 
 async def _create(
-    conn: asyncpg.Connection, principal: Principal, kind: ActorKind, data: CandidateIn | ClientIn
-) -> ActorOut:
+    conn: asyncpg.Connection,
+    principal: Principal,
+    kind: ActorKind,
+    data: CandidateIn | ClientIn,
+    *,
+    request: Request,
+    idempotency_key: str | None,
+) -> Response[ActorOut]:
     require(principal, "admin", "platform")
+    if replay := await replayed(conn, principal, request, idempotency_key):
+        return replay.response()  # type: ignore[return-value]
     row = await repo.insert_actor(
         conn,
         kind=kind,
@@ -74,7 +83,7 @@ async def _create(
         skills=list(dict.fromkeys(getattr(data, "skills", []))),
         created_by=principal.actor_id,
     )
-    return _out(row)
+    return await answer(conn, principal, idempotency_key, _out(row), status_code=201)
 
 
 async def _get(
@@ -112,9 +121,13 @@ class CandidateController(Controller):
         self,
         conn: NamedDependency[asyncpg.Connection],
         principal: NamedDependency[Principal],
+        request: Request,
         data: JSONBody[CandidateIn],
-    ) -> ActorOut:
-        return await _create(conn, principal, "candidate", data)
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[ActorOut]:
+        return await _create(
+            conn, principal, "candidate", data, request=request, idempotency_key=idempotency_key
+        )
 
     @get("/{candidate_id:uuid}", summary="A candidate by id")
     async def read(
@@ -153,9 +166,13 @@ class ClientController(Controller):
         self,
         conn: NamedDependency[asyncpg.Connection],
         principal: NamedDependency[Principal],
+        request: Request,
         data: JSONBody[ClientIn],
-    ) -> ActorOut:
-        return await _create(conn, principal, "client", data)
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[ActorOut]:
+        return await _create(
+            conn, principal, "client", data, request=request, idempotency_key=idempotency_key
+        )
 
     @get("/{client_id:uuid}", summary="A client by id")
     async def read(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -12,12 +12,12 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter
+from litestar.params import FromPath, FromQuery
 
+from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
 from service.errors import NotFoundError, ServiceError, UnprocessableError, field_from_msgspec
-from service.idempotency import begin, finish, request_fingerprint
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import actors as actors_repo
 from service.repo import jobs as jobs_repo
@@ -203,23 +203,11 @@ class SubmissionController(Controller):
         principal: NamedDependency[Principal],
         request: Request,
         trial_id: FromPath[str],
-        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
+        idempotency_key: IdempotencyHeader = None,
     ) -> Response[Any]:
-        if principal.role not in {"candidate", "admin", "platform"}:
-            require(principal, "candidate", "admin", "platform")
-        raw = await request.body()
-        if idempotency_key is not None:
-            fingerprint = request_fingerprint("POST", request.url.path, raw)
-            replay = await begin(
-                conn,
-                principal,
-                key=idempotency_key,
-                method="POST",
-                path=request.url.path,
-                fingerprint=fingerprint,
-            )
-            if replay is not None:
-                return replay.response()
+        require(principal, "candidate", "admin", "platform")
+        if replay := await replayed(conn, principal, request, idempotency_key):
+            return replay.response()
         trial = await trials_repo.get_trial(conn, trial_id=trial_id)
         if trial is None:
             raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
@@ -237,13 +225,12 @@ class SubmissionController(Controller):
         await jobs_repo.enqueue(conn, kind="grade", submission_id=submission_id)
         row = await repo.get_submission(conn, submission_id=submission_id)
         assert row is not None  # inserted above, same transaction
-        body = msgspec.json.encode(_out(row))
-        if idempotency_key is not None:
-            await finish(conn, principal, key=idempotency_key, status_code=202, body=body)
-        return Response(
-            body,
+        return await answer(
+            conn,
+            principal,
+            idempotency_key,
+            _out(row),
             status_code=202,
-            media_type="application/json",
             headers={"Location": f"/v1/submissions/{submission_id}"},
         )
 

@@ -9,11 +9,12 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
 from service.errors import NotFoundError, UnprocessableError
@@ -89,12 +90,17 @@ class WebhookController(Controller):
     @post("/", summary="Subscribe a URL to events; the signing secret is shown once")
     async def create(
         self,
+        *,
         state: State,
         conn: NamedDependency[asyncpg.Connection],
         principal: NamedDependency[Principal],
+        request: Request,
         data: JSONBody[WebhookIn],
-    ) -> WebhookOut:
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[WebhookOut]:
         require(principal, "admin", "platform")
+        if replay := await replayed(conn, principal, request, idempotency_key):
+            return replay.response()  # type: ignore[return-value]
         if not state.settings.webhook_private_targets:
             refused = await private_target(data.url)
             if refused:
@@ -109,7 +115,7 @@ class WebhookController(Controller):
             events=list(dict.fromkeys(data.events)),
             secret=secret,
         )
-        return _out(row, secret)
+        return await answer(conn, principal, idempotency_key, _out(row, secret), status_code=201)
 
     @get("/", summary="Active webhooks")
     async def index(

@@ -225,3 +225,20 @@ async def test_an_idempotent_resubmission_returns_the_first_answer(
     assert await _count(database_url, "submissions") == before
     other = api.post(path, json={"files": {"lru_cache.py": "x = 2\n"}}, headers=headers)
     _problem(other, 409, "Idempotency-Key")
+
+
+def test_registering_an_actor_twice_with_one_idempotency_key_creates_one(
+    api: TestClient, callers: Callers
+):
+    headers = {**callers.platform.headers, "Idempotency-Key": f"actor-{os.urandom(4).hex()}"}
+    body = {"external_ref": f"ext-{os.urandom(4).hex()}", "display_name": "Grace"}
+    first = api.post("/v1/candidates", json=body, headers=headers)
+    second = api.post("/v1/candidates", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert second.headers.get("idempotent-replayed") == "true"
+    _problem(
+        api.post("/v1/candidates", json={**body, "display_name": "Other"}, headers=headers),
+        409,
+        "Idempotency-Key",
+    )
