@@ -98,17 +98,3 @@ async def park(conn: asyncpg.Connection, *, job_id: int, owner: str, error: str)
         error,
     )
     return bool(done)
-
-
-async def job_for_submission(
-    conn: asyncpg.Connection, *, submission_id: UUID
-) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        "SELECT state, attempts, last_error FROM jobs WHERE kind = 'grade' AND submission_id = $1",
-        submission_id,
-    )
-    return dict(row) if row else None
-
-
-async def queue_depth(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")

@@ -5,7 +5,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from service.auth_types import Principal, Role
+from service.auth_types import Role
 
 
 class StoredKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,10 +42,3 @@ async def find_active_key(conn: asyncpg.Connection, *, prefix: str) -> StoredKey
         prefix,
     )
     return msgspec.convert(dict(row), StoredKey) if row else None
-
-
-async def principal_of_key(conn: asyncpg.Connection, *, key_id: UUID) -> Principal:
-    row = await conn.fetchrow(
-        "SELECT id AS key_id, role, actor_id FROM api_keys WHERE id = $1", key_id
-    )
-    return msgspec.convert(dict(row), Principal)

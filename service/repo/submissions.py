@@ -140,12 +140,3 @@ async def insert_result(
         result["output"],
     )
     return bool(inserted)
-
-
-async def get_result(conn: asyncpg.Connection, *, submission_id: UUID) -> ResultRow | None:
-    row = await conn.fetchrow(
-        "SELECT verdict, score, summary, tests, flags, duration_ms, peak_memory_mb, output "
-        "FROM results WHERE submission_id = $1",
-        submission_id,
-    )
-    return msgspec.convert(dict(row), ResultRow) if row else None
