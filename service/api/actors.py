@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import asyncpg
@@ -112,9 +112,43 @@ async def _list(
     return Page(items=[_out(r) for r in rows], next_cursor=next_cursor)
 
 
-class CandidateController(Controller):
-    path = "/v1/candidates"
+class _ActorController(Controller):
+    """Reading is the same for every kind of actor; only registering differs (its body)."""
+
+    kind: ClassVar[ActorKind]
     tags = ("actors",)
+
+    @get("/{actor_id:uuid}", summary="One by id")
+    async def read(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        actor_id: FromPath[UUID],
+    ) -> ActorOut:
+        return await _get(conn, principal, self.kind, actor_id)
+
+    @get("/", summary="Newest first; filter by external_ref (admins and platforms)")
+    async def index(
+        self,
+        conn: NamedDependency[asyncpg.Connection],
+        principal: NamedDependency[Principal],
+        external_ref: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: LimitQuery = 50,
+    ) -> Page[ActorOut]:
+        return await _list(
+            conn,
+            principal=principal,
+            kind=self.kind,
+            external_ref=external_ref,
+            cursor=cursor,
+            limit=limit,
+        )
+
+
+class CandidateController(_ActorController):
+    path = "/v1/candidates"
+    kind = "candidate"
 
     @post("/", summary="Register a candidate")
     async def create(
@@ -126,40 +160,13 @@ class CandidateController(Controller):
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[ActorOut]:
         return await _create(
-            conn, principal, "candidate", data, request=request, idempotency_key=idempotency_key
-        )
-
-    @get("/{candidate_id:uuid}", summary="A candidate by id")
-    async def read(
-        self,
-        conn: NamedDependency[asyncpg.Connection],
-        principal: NamedDependency[Principal],
-        candidate_id: FromPath[UUID],
-    ) -> ActorOut:
-        return await _get(conn, principal, "candidate", candidate_id)
-
-    @get("/", summary="Candidates, newest first; filter by external_ref")
-    async def index(
-        self,
-        conn: NamedDependency[asyncpg.Connection],
-        principal: NamedDependency[Principal],
-        external_ref: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: LimitQuery = 50,
-    ) -> Page[ActorOut]:
-        return await _list(
-            conn,
-            principal=principal,
-            kind="candidate",
-            external_ref=external_ref,
-            cursor=cursor,
-            limit=limit,
+            conn, principal, self.kind, data, request=request, idempotency_key=idempotency_key
         )
 
 
-class ClientController(Controller):
+class ClientController(_ActorController):
     path = "/v1/clients"
-    tags = ("actors",)
+    kind = "client"
 
     @post("/", summary="Register a client")
     async def create(
@@ -171,32 +178,5 @@ class ClientController(Controller):
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[ActorOut]:
         return await _create(
-            conn, principal, "client", data, request=request, idempotency_key=idempotency_key
-        )
-
-    @get("/{client_id:uuid}", summary="A client by id")
-    async def read(
-        self,
-        conn: NamedDependency[asyncpg.Connection],
-        principal: NamedDependency[Principal],
-        client_id: FromPath[UUID],
-    ) -> ActorOut:
-        return await _get(conn, principal, "client", client_id)
-
-    @get("/", summary="Clients, newest first; filter by external_ref")
-    async def index(
-        self,
-        conn: NamedDependency[asyncpg.Connection],
-        principal: NamedDependency[Principal],
-        external_ref: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: LimitQuery = 50,
-    ) -> Page[ActorOut]:
-        return await _list(
-            conn,
-            principal=principal,
-            kind="client",
-            external_ref=external_ref,
-            cursor=cursor,
-            limit=limit,
+            conn, principal, self.kind, data, request=request, idempotency_key=idempotency_key
         )

@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 
 from service.errors import ConflictError
+from service.repo.history import StoredMilestone
 
 
 class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -19,25 +20,10 @@ class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
-class MilestoneRow(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    external_ref: str
+class MilestoneRow(StoredMilestone, frozen=True, kw_only=True):
+    """A milestone as the events API shows it: the history row plus its engagement."""
+
     engagement_id: UUID | None
-    candidate_id: UUID
-    client_id: UUID
-    tier: str
-    skills: list[str]
-    amount: float
-    due_at: datetime
-    opened_at: datetime
-    outcome: str | None
-    on_time: bool | None
-    outcome_at: datetime | None
-    stars: int | None
-    quality: int | None
-    communication: int | None
-    timeliness: int | None
-    rated_at: datetime | None
 
 
 class ActorRef(msgspec.Struct, frozen=True, kw_only=True):
