@@ -11,8 +11,17 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from service import webhooks
-from service.api import actors, eligibility, events, health, reputation, submissions, trials
+from service import web, webhooks
+from service.api import (
+    actors,
+    eligibility,
+    events,
+    health,
+    reputation,
+    sign_in_links,
+    submissions,
+    trials,
+)
 from service.api import webhooks as webhooks_api
 from service.db.pool import create_pool
 from service.deps import DEPENDENCIES
@@ -21,6 +30,7 @@ from service.reputation.refresh import run_refresher
 from service.reputation.scorers import Scorers
 from service.sandbox_provider import SandboxProvider
 from service.settings import Settings
+from service.web.errors import with_pages
 from service.worker import Worker, WorkerConfig
 
 
@@ -78,10 +88,16 @@ def create_app(
             reputation.ModelController,
             eligibility.PolicyController,
             eligibility.EligibilityController,
+            sign_in_links.SignInLinkController,
+            web.router(),
+            web.static_files(),
         ],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        # Pages get the same statuses as the API, rendered as pages instead of problem+json.
+        exception_handlers=with_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        template_config=web.template_config(),
+        csrf_config=web.csrf_config(settings),
         openapi_config=OpenAPIConfig(
             title="trialgate",
             version="0.1.0",

@@ -43,14 +43,22 @@ async def create_key(
     return full, key_id
 
 
+def split_key(key: str) -> tuple[str, str] | None:
+    """(prefix, secret) of a `tg_<prefix>_<secret>` key, or None if it is not shaped so."""
+    parts = key.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_SCHEME or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
 def _parse(header: str | None) -> tuple[str, str]:
     if not header:
         raise UnauthorizedError("Send an API key as `Authorization: Bearer <key>`.")
     scheme, _, token = header.partition(" ")
-    parts = token.strip().split("_", 2)
-    if scheme.lower() != "bearer" or len(parts) != 3 or parts[0] != KEY_SCHEME:
+    found = split_key(token)
+    if scheme.lower() != "bearer" or found is None:
         raise UnauthorizedError("The Authorization header does not hold a trialgate API key.")
-    return parts[1], parts[2]
+    return found
 
 
 class _RecentKeys:
@@ -86,12 +94,19 @@ async def authenticate(request: Request, pool: asyncpg.Pool) -> Principal:
     if cached is not None:
         return cached
     async with pool.acquire() as conn:
-        stored = await keys_repo.find_active_key(conn, prefix=prefix)
-    if stored is None or not hmac.compare_digest(stored.secret_hash, secret_hash):
+        principal = await verify_key(conn, prefix=prefix, secret=secret)
+    if principal is None:
         raise UnauthorizedError("The API key is unknown or revoked.")
-    principal = Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
     recent_keys.put(prefix, secret_hash, principal)
     return principal
+
+
+async def verify_key(conn: asyncpg.Connection, *, prefix: str, secret: str) -> Principal | None:
+    """The principal of an active key, or None; never cached (sign-in pages use it too)."""
+    stored = await keys_repo.find_active_key(conn, prefix=prefix)
+    if stored is None or not hmac.compare_digest(stored.secret_hash, _hash(secret)):
+        return None
+    return Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
 
 
 def require(principal: Principal, *roles: Role) -> None:

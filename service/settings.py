@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 import msgspec
 
 STATE_FILE = "infra.json"
+WEB_SECRET_FILE = "web-secret"  # noqa: S105 - a file name, not a secret
 
 
 class InfraState(msgspec.Struct, kw_only=True):
@@ -43,6 +45,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Webhooks to loopback or private addresses would let a platform key probe the
     # service's own network; allowed only when a deployment says so.
     webhook_private_targets: bool = False
+    # Signs the web pages' CSRF tokens; every API node of a deployment needs the same one.
+    web_secret: str = ""
+    # Session cookies only over HTTPS; on when the pages are served behind TLS.
+    secure_cookies: bool = False
 
     @property
     def socket_dir(self) -> Path:
@@ -69,6 +75,20 @@ def save_state(data_dir: Path, state: InfraState) -> None:
     tmp.replace(data_dir / STATE_FILE)
 
 
+def stored_secret(data_dir: Path) -> str:
+    """A random secret made on first use and kept in the data folder, readable by its owner only."""
+    path = data_dir / WEB_SECRET_FILE
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    tmp = data_dir / (WEB_SECRET_FILE + ".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_text(secret)
+    tmp.replace(path)
+    return secret
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -91,4 +111,6 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
         worker_lease_seconds=float(env.get("TRIALGATE_WORKER_LEASE_SECONDS", "30")),
         worker_backoff_seconds=float(env.get("TRIALGATE_WORKER_BACKOFF_SECONDS", "2")),
         webhook_private_targets=_flag(env.get("TRIALGATE_WEBHOOK_PRIVATE_TARGETS", "0")),
+        web_secret=env.get("TRIALGATE_WEB_SECRET") or stored_secret(data_dir),
+        secure_cookies=_flag(env.get("TRIALGATE_SECURE_COOKIES", "0")),
     )

@@ -187,6 +187,45 @@ async def _reread(conn: asyncpg.Connection, principal: Principal, ref: str) -> M
     return _milestone_out(await _milestone(conn, principal, ref))
 
 
+def must_be_client(principal: Principal) -> None:
+    if principal.role != "client":
+        raise ForbiddenError(
+            "Only the milestone's client rates it; platforms bring past ratings in with "
+            "POST /v1/events:import."
+        )
+
+
+async def rate_milestone(
+    conn: asyncpg.Connection, principal: Principal, ref: str, data: RatingIn
+) -> MilestoneRow:
+    """The milestone's own client rates it, once, after its outcome; the candidate is re-scored.
+
+    Returns the milestone as it was before the rating."""
+    must_be_client(principal)
+    row = await _milestone(conn, principal, ref, lock=True)
+    if row.client_id != principal.actor_id:
+        raise NotFoundError(f"No milestone {ref!r}.", field="milestone")
+    if row.outcome_at is None:
+        raise UnprocessableError("Rate a milestone once it has an outcome.", field="milestone")
+    if row.stars is not None:
+        raise ConflictError(
+            "This milestone is already rated; a rating is given once.", field="milestone"
+        )
+    at = _when(data.at, datetime.now(UTC), not_before=row.opened_at)
+    await repo.insert_rating(
+        conn,
+        milestone_id=row.id,
+        stars=data.stars,
+        quality=data.quality,
+        communication=data.communication,
+        timeliness=data.timeliness,
+        at=at,
+        rated_by=principal.key_id,
+    )
+    await reputation_repo.mark_dirty(conn, candidate_ids=[row.candidate_id])
+    return row
+
+
 class EngagementController(Controller):
     path = "/v1/engagements"
     tags = ("events",)
@@ -318,35 +357,11 @@ class MilestoneController(Controller):
         data: JSONBody[RatingIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
-        if principal.role != "client":
-            raise ForbiddenError(
-                "Only the milestone's client rates it; platforms bring past ratings in with "
-                "POST /v1/events:import."
-            )
+        must_be_client(principal)
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
-        row = await _milestone(conn, principal, milestone, lock=True)
-        if row.client_id != principal.actor_id:
-            raise NotFoundError(f"No milestone {milestone!r}.", field="milestone")
-        if row.outcome_at is None:
-            raise UnprocessableError("Rate a milestone once it has an outcome.", field="milestone")
-        if row.stars is not None:
-            raise ConflictError(
-                "This milestone is already rated; a rating is given once.", field="milestone"
-            )
-        at = _when(data.at, datetime.now(UTC), not_before=row.opened_at)
-        await repo.insert_rating(
-            conn,
-            milestone_id=row.id,
-            stars=data.stars,
-            quality=data.quality,
-            communication=data.communication,
-            timeliness=data.timeliness,
-            at=at,
-            rated_by=principal.key_id,
-        )
-        await reputation_repo.mark_dirty(conn, candidate_ids=[row.candidate_id])
-        out = await _reread(conn, principal, str(row.id))
+        rated = await rate_milestone(conn, principal, milestone, data)
+        out = await _reread(conn, principal, str(rated.id))
         return await answer(conn, principal, idempotency_key, out, status_code=201)
 
 

@@ -24,6 +24,7 @@ from service.repo import jobs as jobs_repo
 from service.repo import submissions as repo
 from service.repo import trials as trials_repo
 from service.repo.submissions import ResultRow, SubmissionRow
+from service.repo.trials import TrialRow
 from trials.archives import write_tar
 from trials.submissions import read_submission, submission_sha256
 
@@ -92,7 +93,7 @@ class SubmissionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     error: str | None = None
 
 
-def _result_view(result: ResultRow, principal: Principal) -> ResultOut:
+def result_view(result: ResultRow, principal: Principal) -> ResultOut:
     operator = principal.role == "admin"
     tests = [
         TestOut(
@@ -154,6 +155,44 @@ async def _resolve_candidate(
     return requested
 
 
+async def create_submission(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    *,
+    trial: TrialRow,
+    files: dict[str, bytes],
+    candidate_id: UUID | None,
+) -> UUID:
+    """Store checked files for the trial's current version and queue them for grading."""
+    candidate = await _resolve_candidate(conn, principal, candidate_id)
+    submission_id = await repo.insert_submission(
+        conn,
+        trial_version_id=trial.version_id,
+        candidate_id=candidate,
+        submitted_by=principal.key_id,
+        archive=write_tar(files),
+        archive_sha256=submission_sha256(files),
+        file_count=len(files),
+    )
+    await jobs_repo.enqueue(conn, kind="grade", submission_id=submission_id)
+    return submission_id
+
+
+async def visible_submission(
+    pool: asyncpg.Pool, principal: Principal, submission_id: UUID
+) -> tuple[SubmissionRow, ResultRow | None]:
+    """The submission and its result, if the principal may see it; otherwise not found."""
+    found = graded_cache.get(submission_id)
+    if found is None:
+        async with pool.acquire() as conn:
+            found = await repo.get_submission_with_result(conn, submission_id=submission_id)
+        if found is not None and found[0].status == "graded":
+            graded_cache.put(submission_id, found)
+    if found is None or not may_see_candidate(principal, found[0].candidate_id):
+        raise NotFoundError(f"No submission {submission_id}.", field="submission_id")
+    return found
+
+
 async def _read_body(request: Request) -> tuple[dict[str, bytes], UUID | None, bytes]:
     """The candidate's files from a multipart archive or a JSON map, and the raw body."""
     raw = await request.body()
@@ -212,17 +251,9 @@ class SubmissionController(Controller):
         if trial is None:
             raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
         files, requested, _ = await _read_body(request)
-        candidate_id = await _resolve_candidate(conn, principal, requested)
-        submission_id = await repo.insert_submission(
-            conn,
-            trial_version_id=trial.version_id,
-            candidate_id=candidate_id,
-            submitted_by=principal.key_id,
-            archive=write_tar(files),
-            archive_sha256=submission_sha256(files),
-            file_count=len(files),
+        submission_id = await create_submission(
+            conn, principal, trial=trial, files=files, candidate_id=requested
         )
-        await jobs_repo.enqueue(conn, kind="grade", submission_id=submission_id)
         row = await repo.get_submission(conn, submission_id=submission_id)
         assert row is not None  # inserted above, same transaction
         return await answer(
@@ -244,17 +275,9 @@ class SubmissionController(Controller):
         principal: NamedDependency[Principal],
         submission_id: FromPath[UUID],
     ) -> SubmissionOut:
-        found = graded_cache.get(submission_id)
-        if found is None:
-            async with state.pool.acquire() as conn:
-                found = await repo.get_submission_with_result(conn, submission_id=submission_id)
-            if found is not None and found[0].status == "graded":
-                graded_cache.put(submission_id, found)
-        if found is None or not may_see_candidate(principal, found[0].candidate_id):
-            raise NotFoundError(f"No submission {submission_id}.", field="submission_id")
-        row, result = found
+        row, result = await visible_submission(state.pool, principal, submission_id)
         if row.status == "graded":
-            return _out(row, _result_view(result, principal) if result else None)
+            return _out(row, result_view(result, principal) if result else None)
         if row.status == "failed":
             return _out(
                 row,

@@ -116,7 +116,7 @@ class TrialController(Controller):
         principal: NamedDependency[Principal],
         trial_id: FromPath[str],
     ) -> TrialDetail:
-        row, version = await _current(conn, trial_id)
+        row, version = await current_trial(conn, trial_id)
         package = cached_package(version.content_hash, version.package)
         summary = _summary(row)
         return TrialDetail(
@@ -139,7 +139,7 @@ class TrialController(Controller):
         trial_id: FromPath[str],
         format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",
     ) -> Response[bytes]:
-        row, version = await _current(conn, trial_id)
+        row, version = await current_trial(conn, trial_id)
         package = cached_package(version.content_hash, version.package)
         media = "application/zip" if format == "zip" else "application/gzip"
         filename = f"{row.id}-{row.version}-starter.{format}"
@@ -150,7 +150,9 @@ class TrialController(Controller):
         )
 
 
-async def _current(conn: asyncpg.Connection, trial_id: str) -> tuple[TrialRow, TrialVersionRow]:
+async def current_trial(
+    conn: asyncpg.Connection, trial_id: str
+) -> tuple[TrialRow, TrialVersionRow]:
     row = await repo.get_trial(conn, trial_id=trial_id)
     if row is None:
         raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")

@@ -116,7 +116,7 @@ async def insert_milestone(
         ) from exc
 
 
-_MILESTONE = (
+MILESTONE_SELECT = (
     "SELECT m.id, m.external_ref, m.engagement_id, m.candidate_id, m.client_id, m.tier, "
     "m.skills, m.amount, m.due_at, m.opened_at, o.outcome, o.on_time, o.at AS outcome_at, "
     "r.stars, r.quality, r.communication, r.timeliness, r.at AS rated_at "
@@ -130,7 +130,7 @@ async def find_milestone(
 ) -> MilestoneRow | None:
     """By the platform's id or our uuid; `lock` holds the milestone row until commit."""
     row = await conn.fetchrow(
-        _MILESTONE + "WHERE m.external_ref = $1 OR m.id = $2 "
+        MILESTONE_SELECT + "WHERE m.external_ref = $1 OR m.id = $2 "
         "ORDER BY (m.id = $2) DESC NULLS LAST LIMIT 1" + (" FOR UPDATE OF m" if lock else ""),
         ref,
         ref_id,

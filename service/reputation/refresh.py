@@ -27,6 +27,7 @@ from scoring.reputation import Scorer, feature_config, score_candidates
 from service.repo import eligibility as eligibility_repo
 from service.repo import history as history_repo
 from service.repo import reputation as repo
+from service.repo import score_history
 from service.repo.reputation import ReputationWrite
 from service.reputation import decisions
 from service.reputation.scorers import Scorers
@@ -121,6 +122,7 @@ async def refresh(
         rows.sort(key=lambda r: (r.candidate_id, r.tier))
         computed_at = datetime.now(UTC)
         await repo.clear_dirty(conn, candidate_ids=ids, before=now)
+        await score_history.append_changed(conn, rows, computed_at=computed_at)
         await repo.upsert(conn, rows, computed_at=computed_at)
         flipped = await decisions.recheck(conn, rows, computed_at=computed_at, now=now)
     report = RefreshReport(

@@ -1,0 +1,232 @@
+"""Candidate pages: trials to take, a trial, submitting, live status, results, history.
+
+Visibility and the shape of a result come from the API's own functions, so a
+page never shows more than `GET /v1/submissions/{id}` would.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from service.api.submissions import (
+    MAX_SUBMISSION_BYTES,
+    create_submission,
+    result_view,
+    visible_submission,
+)
+from service.api.trials import current_trial
+from service.auth import require
+from service.errors import ServiceError
+from service.package_cache import cached_package
+from service.repo import submission_history
+from service.repo import trials as trials_repo
+from service.web.render import page
+from service.web.sessions import Viewer
+from trials.errors import SubmissionRejected
+from trials.package import starter_archive
+from trials.submissions import read_submission
+
+EDITABLE_BYTES = 64 * 1024  # larger starter files are offered as a download only
+DONE = frozenset({"graded", "failed"})
+INFRA_FAILURE = (
+    "Grading could not be completed because of an infrastructure failure; "
+    "it does not count against you."
+)
+
+
+class StatusOut(msgspec.Struct, frozen=True, kw_only=True):
+    status: str
+    done: bool
+
+
+@get("/trials", include_in_schema=False)
+async def trial_list(
+    conn: NamedDependency[asyncpg.Connection],
+    viewer: NamedDependency[Viewer],
+    skill: FromQuery[str | None] = None,
+) -> Template:
+    every = await trials_repo.list_trials(conn, skill=None, after=None, limit=500)
+    skills = sorted({s for t in every for s in t.skills})
+    shown = [t for t in every if skill is None or skill in t.skills]
+    return page("trials.html", viewer, trials=shown, skills=skills, skill=skill)
+
+
+async def _trial_page(
+    conn: asyncpg.Connection,
+    viewer: Viewer,
+    trial_id: str,
+    *,
+    error: str | None = None,
+    field: str | None = None,
+    drafts: dict[str, str] | None = None,
+) -> Template:
+    row, version = await current_trial(conn, trial_id)
+    package = cached_package(version.content_hash, version.package)
+    editable = {
+        path: data.decode("utf-8")
+        for path, data in sorted(package.starter.items())
+        if len(data) <= EDITABLE_BYTES and _is_text(data)
+    }
+    if drafts:
+        editable = {path: drafts.get(path, text) for path, text in editable.items()}
+    return page(
+        "trial.html",
+        viewer,
+        status=422 if error else 200,
+        trial=row,
+        limits=row.manifest["limits"],
+        statement=package.statement,
+        public_tests={
+            p: d.decode("utf-8", "replace") for p, d in sorted(package.public_tests.items())
+        },
+        hidden_count=sum(1 for t in version.expected_tests if t.startswith("tests/")),
+        starter=editable,
+        may_submit=viewer.role == "candidate",
+        error=error,
+        field=field,
+        max_mb=MAX_SUBMISSION_BYTES // (1024 * 1024),
+    )
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@get("/trials/{trial_id:str}", include_in_schema=False)
+async def trial_page(
+    conn: NamedDependency[asyncpg.Connection],
+    viewer: NamedDependency[Viewer],
+    trial_id: FromPath[str],
+) -> Template:
+    return await _trial_page(conn, viewer, trial_id)
+
+
+@get("/trials/{trial_id:str}/starter", include_in_schema=False)
+async def starter_download(
+    conn: NamedDependency[asyncpg.Connection],
+    viewer: NamedDependency[Viewer],
+    trial_id: FromPath[str],
+    format: FromQuery[Literal["tar.gz", "zip"]] = "zip",
+) -> Response[bytes]:
+    row, version = await current_trial(conn, trial_id)
+    package = cached_package(version.content_hash, version.package)
+    media = "application/zip" if format == "zip" else "application/gzip"
+    filename = f"{row.id}-{row.version}-starter.{format}"
+    return Response(
+        starter_archive(package, fmt=format),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _edited_files(form: Any) -> dict[str, str]:
+    # Browsers send textarea line breaks as CRLF; the candidate typed LF.
+    return {
+        key.removeprefix("file:"): str(value).replace("\r\n", "\n")
+        for key, value in form.items()
+        if key.startswith("file:")
+    }
+
+
+@post(
+    "/trials/{trial_id:str}/submissions",
+    include_in_schema=False,
+    request_max_body_size=MAX_SUBMISSION_BYTES,
+)
+async def submit(
+    request: Request,
+    conn: NamedDependency[asyncpg.Connection],
+    viewer: NamedDependency[Viewer],
+    trial_id: FromPath[str],
+) -> Any:
+    require(viewer.principal, "candidate")
+    trial = await trials_repo.get_trial(conn, trial_id=trial_id)
+    if trial is None:
+        return await _trial_page(conn, viewer, trial_id)  # raises the not-found page
+    form = await request.form()
+    upload = form.get("archive")
+    drafts = _edited_files(form)
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            files = read_submission(await upload.read())
+        elif drafts:
+            files = read_submission(drafts)
+        else:
+            raise ServiceError("Choose an archive to upload, or edit the files.", field="archive")
+        submission_id = await create_submission(
+            conn, viewer.principal, trial=trial, files=files, candidate_id=None
+        )
+    except SubmissionRejected as exc:
+        field = f"file {exc.path}" if exc.path else "archive"
+        return await _trial_page(
+            conn, viewer, trial_id, error=exc.message, field=field, drafts=drafts
+        )
+    except ServiceError as exc:
+        return await _trial_page(
+            conn, viewer, trial_id, error=exc.detail, field=exc.field, drafts=drafts
+        )
+    return Redirect(f"/submissions/{submission_id}", status_code=303)
+
+
+@get("/submissions/{submission_id:uuid}", include_in_schema=False)
+async def submission_page(
+    state: State, viewer: NamedDependency[Viewer], submission_id: FromPath[UUID]
+) -> Template:
+    row, result = await visible_submission(state.pool, viewer.principal, submission_id)
+    shown = result_view(result, viewer.principal) if result and row.status == "graded" else None
+    tests = shown.tests if shown else []
+    return page(
+        "submission.html",
+        viewer,
+        submission=row,
+        result=shown,
+        public_tests=[t for t in tests if t.visible],
+        hidden_tests=[t for t in tests if not t.visible],
+        done=row.status in DONE,
+        infra_failure=INFRA_FAILURE if row.status == "failed" else None,
+    )
+
+
+@get("/submissions/{submission_id:uuid}/status", include_in_schema=False)
+async def submission_status(
+    state: State, viewer: NamedDependency[Viewer], submission_id: FromPath[UUID]
+) -> Response[StatusOut]:
+    row, _ = await visible_submission(state.pool, viewer.principal, submission_id)
+    return Response(
+        StatusOut(status=row.status, done=row.status in DONE),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@get("/submissions", include_in_schema=False)
+async def history(
+    conn: NamedDependency[asyncpg.Connection], viewer: NamedDependency[Viewer]
+) -> Template:
+    require(viewer.principal, "candidate")
+    assert viewer.actor_id is not None  # candidate keys always name their candidate
+    rows = await submission_history.for_candidate(conn, candidate_id=viewer.actor_id)
+    return page("history.html", viewer, rows=rows)
+
+
+ROUTES = [
+    trial_list,
+    trial_page,
+    starter_download,
+    submit,
+    submission_page,
+    submission_status,
+    history,
+]

@@ -1,0 +1,102 @@
+"""Browser sessions: a random token in an HttpOnly cookie, its sha256 in `web_sessions`.
+
+A session stands for one API key, so revoking the key ends every session made
+with it; each page request checks both in one query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Request
+from litestar.datastructures import Cookie, State
+
+from service.auth_types import Principal, Role
+from service.errors import UnauthorizedError
+from service.repo import web_sessions as repo
+
+COOKIE = "tg_session"
+SESSION_TTL = timedelta(hours=12)
+
+
+class Viewer(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is looking at a page: the key's principal and a name to greet them by."""
+
+    principal: Principal
+    name: str
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+    @property
+    def actor_id(self) -> UUID | None:
+        return self.principal.actor_id
+
+
+class SignInRequired(UnauthorizedError):  # noqa: N818 - an outcome: the page sends to sign-in
+    """No live session: pages answer with a redirect to the sign-in page."""
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def start_session(conn: asyncpg.Connection, *, key_id: UUID) -> str:
+    """A new session for the key; the token goes into the cookie and nowhere else."""
+    token = secrets.token_urlsafe(32)
+    await repo.insert_session(
+        conn,
+        token_hash=token_hash(token),
+        key_id=key_id,
+        expires_at=datetime.now(UTC) + SESSION_TTL,
+    )
+    return token
+
+
+async def end_session(conn: asyncpg.Connection, request: Request) -> None:
+    token = request.cookies.get(COOKIE)
+    if token:
+        await repo.end_session(conn, token_hash=token_hash(token))
+
+
+def session_cookie(token: str, *, secure: bool) -> Cookie:
+    return Cookie(
+        key=COOKIE,
+        value=token,
+        max_age=int(SESSION_TTL.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+
+
+def cleared_cookie(*, secure: bool) -> Cookie:
+    return Cookie(
+        key=COOKIE, value="", max_age=0, path="/", httponly=True, samesite="lax", secure=secure
+    )
+
+
+async def current_viewer(request: Request, state: State) -> Viewer | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    async with state.pool.acquire() as conn:
+        found = await repo.find_session(conn, token_hash=token_hash(token))
+    if found is None:
+        return None
+    principal = Principal(key_id=found.key_id, role=found.role, actor_id=found.actor_id)
+    return Viewer(principal=principal, name=found.name)
+
+
+async def provide_viewer(request: Request, state: State) -> Viewer:
+    viewer = await current_viewer(request, state)
+    if viewer is None:
+        raise SignInRequired("Sign in to see this page.")
+    return viewer
