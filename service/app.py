@@ -26,6 +26,7 @@ from service.api import webhooks as webhooks_api
 from service.db.pool import create_pool
 from service.deps import DEPENDENCIES
 from service.errors import EXCEPTION_HANDLERS
+from service.reputation.batching import DecisionBatcher
 from service.reputation.refresh import run_refresher
 from service.reputation.scorers import Scorers
 from service.sandbox_provider import SandboxProvider
@@ -48,6 +49,7 @@ def create_app(
         app.state.pool = pool
         app.state.sandboxes = provider
         app.state.scorers = scorers = Scorers()
+        app.state.decisions = decisions = await DecisionBatcher.open(settings.database_url, scorers)
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         if run_worker:
@@ -70,6 +72,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await asyncio.to_thread(provider.close)
+            await decisions.close()
             await pool.close()
 
     app = Litestar(

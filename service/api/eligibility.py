@@ -20,6 +20,7 @@ from service.errors import NotFoundError
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import eligibility as repo
 from service.repo.eligibility import DecisionRow, PolicyRow
+from service.reputation.batching import DecisionBatcher
 from service.reputation.eligibility import Question, decide
 from service.reputation.refresh import refresh, reputation_tiers
 from service.reputation.scorers import Scorers
@@ -208,19 +209,11 @@ class EligibilityController(Controller):
         status_code=200,
     )
     async def decide_one(
-        self,
-        state: State,
-        principal: NamedDependency[Principal],
-        scorers: NamedDependency[Scorers],
-        data: JSONBody[EligibilityIn],
+        self, state: State, principal: NamedDependency[Principal], data: JSONBody[EligibilityIn]
     ) -> Response[DecisionOut]:
         require(principal, "admin", "platform")
-        # No request-wide transaction: one read and one INSERT, each atomic on its own,
-        # so the hot path pays two round trips instead of four.
-        async with state.pool.acquire() as conn:
-            (row,) = await decide(
-                conn, scorers, [_question(data)], requested_by=principal.key_id, fields=[""]
-            )
+        batcher: DecisionBatcher = state.decisions
+        row = await batcher.decide(_question(data), requested_by=principal.key_id)
         return Response(
             decision_out(row),
             status_code=200,

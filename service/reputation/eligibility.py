@@ -18,7 +18,7 @@ import msgspec
 from scoring.eligibility import evaluate
 from service.errors import UnprocessableError
 from service.repo import eligibility as repo
-from service.repo.eligibility import DecisionRow, PolicyRow, SnapshotRow
+from service.repo.eligibility import DecisionRow, DecisionWrite, PolicyRow, SnapshotRow
 from service.reputation.decisions import (
     disputes_since,
     facts_from,
@@ -72,18 +72,65 @@ async def decide(
     now = now or datetime.now(UTC)
     snapshots = await _read(conn, questions, now)
     for prefix, question, snap in zip(fields, questions, snapshots, strict=True):
-        if snap.candidate_id is None:
-            raise UnprocessableError(
-                f"No candidate {question.candidate!r} (by platform id or uuid).",
-                field=prefix + "candidate",
-            )
-        if snap.policy is None or snap.policy_version is None:
-            raise UnprocessableError(
-                f"No eligibility policy for tier {question.tier!r}; an admin sets one with "
-                f"PUT /v1/policies/{question.tier}.",
-                field=prefix + "tier",
-            )
-    missing = [s for s in snapshots if s.computed_at is None]
+        problem = _unanswerable(question, snap, prefix)
+        if problem is not None:
+            raise problem
+    answers = await _answer(
+        conn,
+        scorers,
+        questions,
+        snapshots=snapshots,
+        requested_by=[requested_by] * len(questions),
+        now=now,
+    )
+    return [a for a in answers if isinstance(a, DecisionRow)]
+
+
+async def decide_each(
+    conn: asyncpg.Connection,
+    scorers: Scorers,
+    questions: Sequence[Question],
+    *,
+    requested_by: Sequence[UUID],
+    now: datetime | None = None,
+) -> list[DecisionRow | UnprocessableError]:
+    """Decide each question on its own: one that cannot be answered gets its error, the rest
+    their stored decisions. Questions from unrelated callers can share the reads and the write."""
+    now = now or datetime.now(UTC)
+    snapshots = await _read(conn, questions, now)
+    return await _answer(
+        conn, scorers, questions, snapshots=snapshots, requested_by=requested_by, now=now
+    )
+
+
+def _unanswerable(question: Question, snap: SnapshotRow, prefix: str) -> UnprocessableError | None:
+    if snap.candidate_id is None:
+        return UnprocessableError(
+            f"No candidate {question.candidate!r} (by platform id or uuid).",
+            field=prefix + "candidate",
+        )
+    if snap.policy is None or snap.policy_version is None:
+        return UnprocessableError(
+            f"No eligibility policy for tier {question.tier!r}; an admin sets one with "
+            f"PUT /v1/policies/{question.tier}.",
+            field=prefix + "tier",
+        )
+    return None
+
+
+async def _answer(
+    conn: asyncpg.Connection,
+    scorers: Scorers,
+    questions: Sequence[Question],
+    *,
+    snapshots: list[SnapshotRow],
+    requested_by: Sequence[UUID],
+    now: datetime,
+) -> list[DecisionRow | UnprocessableError]:
+    problems = [_unanswerable(q, s, "") for q, s in zip(questions, snapshots, strict=True)]
+    missing = [
+        s for s, p in zip(snapshots, problems, strict=True) if p is None and s.computed_at is None
+    ]
     if missing:
         async with conn.transaction():  # a savepoint when the caller already holds one
             await refresh(
@@ -93,8 +140,11 @@ async def decide(
                 tiers=sorted({questions[s.n - 1].tier for s in missing}),
             )
         snapshots = await _read(conn, questions, now)
-    writes = []
-    for question, snap in zip(questions, snapshots, strict=True):
+    writes: list[DecisionWrite] = []
+    answerable: list[int] = []
+    for i, (question, snap, problem) in enumerate(zip(questions, snapshots, problems, strict=True)):
+        if problem is not None:
+            continue
         # checked or refreshed above
         assert snap.candidate_id is not None
         assert snap.policy is not None
@@ -129,11 +179,13 @@ async def decide(
                 reputation_computed_at=snap.computed_at,
                 origin="request",
                 previous_id=None,
-                requested_by=requested_by,
+                requested_by=requested_by[i],
             )
         )
+        answerable.append(i)
     ids = await repo.insert_decisions(conn, writes)
-    return [
-        row_of(write, decision_id=decision_id, external_ref=snap.external_ref)
-        for decision_id, write, snap in zip(ids, writes, snapshots, strict=True)
-    ]
+    rows = {
+        i: row_of(write, decision_id=decision_id, external_ref=snapshots[i].external_ref)
+        for i, decision_id, write in zip(answerable, ids, writes, strict=True)
+    }
+    return [rows[i] if problem is None else problem for i, problem in enumerate(problems)]

@@ -1,0 +1,96 @@
+"""Concurrent eligibility questions share one read and one audit write.
+
+Each question still gets its own stored decision, committed before its answer
+goes out. What is shared is the database work: while one batch is being read,
+decided and written, the questions that arrive wait, and the next batch takes
+all of them. Alone, a question is a batch of one and waits for nothing; under
+load, a few round trips serve dozens of callers, so the database stops being
+what limits the rate.
+
+The batches run on a small pool of their own whose sessions keep one generic
+plan per statement: the decision statements have the same shape whatever the
+question, and re-planning them cost more than running them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+import asyncpg
+
+from service.db.pool import create_pool
+from service.errors import UnprocessableError
+from service.repo.eligibility import DecisionRow
+from service.reputation.eligibility import Question, decide_each
+from service.reputation.scorers import Scorers
+
+MAX_BATCH = 256
+# Two batches in flight: one can be in the database while the other is being decided.
+MAX_IN_FLIGHT = 4
+
+
+class _Pending:
+    __slots__ = ("answer", "question", "requested_by")
+
+    def __init__(self, question: Question, requested_by: UUID) -> None:
+        self.question = question
+        self.requested_by = requested_by
+        self.answer: asyncio.Future[DecisionRow] = asyncio.get_running_loop().create_future()
+
+
+class DecisionBatcher:
+    """One per process, beside the pool it borrows connections from."""
+
+    def __init__(self, pool: asyncpg.Pool, scorers: Scorers) -> None:
+        self._pool = pool  # owned: closed by close()
+        self._scorers = scorers
+        self._waiting: list[_Pending] = []
+        self._flushers: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    async def open(cls, database_url: str, scorers: Scorers) -> DecisionBatcher:
+        pool = await create_pool(
+            database_url,
+            max_size=MAX_IN_FLIGHT,
+            server_settings={"plan_cache_mode": "force_generic_plan"},
+        )
+        return cls(pool, scorers)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def decide(self, question: Question, *, requested_by: UUID) -> DecisionRow:
+        """A stored decision for one question; an unknown candidate or tier raises its error."""
+        pending = _Pending(question, requested_by)
+        self._waiting.append(pending)
+        if len(self._flushers) < MAX_IN_FLIGHT:
+            task = asyncio.create_task(self._flush())
+            self._flushers.add(task)
+            task.add_done_callback(self._flushers.discard)
+        # A caller that goes away does not cancel the others' shared batch.
+        return await asyncio.shield(pending.answer)
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                async with self._pool.acquire() as conn:
+                    answers = await decide_each(
+                        conn,
+                        self._scorers,
+                        [p.question for p in batch],
+                        requested_by=[p.requested_by for p in batch],
+                    )
+            except Exception as exc:  # every waiter gets the failure, not just one
+                for pending in batch:
+                    if not pending.answer.done():
+                        pending.answer.set_exception(exc)
+                continue
+            for pending, answer in zip(batch, answers, strict=True):
+                if pending.answer.done():
+                    continue
+                if isinstance(answer, UnprocessableError):
+                    pending.answer.set_exception(answer)
+                else:
+                    pending.answer.set_result(answer)

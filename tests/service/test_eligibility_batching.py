@@ -1,0 +1,104 @@
+"""Questions asked at the same moment share the database work, never each other's answers."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+import asyncpg
+import pytest
+from litestar.testing import TestClient
+
+from service.errors import UnprocessableError
+from service.reputation.batching import DecisionBatcher
+from service.reputation.eligibility import Question
+from service.reputation.scorers import Scorers
+from tests.service.conftest import Caller, Callers
+from tests.service.test_eligibility_rules import imported_candidate, put_policy, tier_name
+
+
+async def key_id(database_url: str, caller: Caller) -> UUID:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval(
+            "SELECT id FROM api_keys WHERE prefix = $1", caller.key.split("_")[1]
+        )
+    finally:
+        await conn.close()
+
+
+async def test_concurrent_questions_each_get_their_own_stored_decision(
+    api: TestClient, callers: Callers, database_url: str
+):
+    platform, admin = (
+        await key_id(database_url, callers.platform),
+        await key_id(database_url, callers.admin),
+    )
+    strict, lenient = tier_name(), tier_name()
+    put_policy(api, callers, strict, {"min_score": 100, "no_open_disputes": False})
+    put_policy(api, callers, lenient, {"no_open_disputes": False})
+    first, second = imported_candidate(api, callers), imported_candidate(api, callers)
+    questions = [
+        (Question(candidate=first, tier=strict, skills=("python",)), platform),
+        (Question(candidate=second, tier=lenient, skills=()), admin),
+        (Question(candidate="nobody-here", tier=lenient, skills=()), platform),
+        (Question(candidate=first, tier="no-such-tier", skills=()), platform),
+        (Question(candidate=first, tier=lenient, skills=("sql",)), admin),
+    ]
+    batcher = await DecisionBatcher.open(database_url, Scorers())
+    try:
+        answers = await asyncio.gather(
+            *(batcher.decide(q, requested_by=who) for q, who in questions),
+            return_exceptions=True,
+        )
+    finally:
+        await batcher.close()
+
+    refused_strict, admitted, no_candidate, no_tier, admitted_again = answers
+    assert isinstance(no_candidate, UnprocessableError) and no_candidate.field == "candidate"
+    assert isinstance(no_tier, UnprocessableError) and no_tier.field == "tier"
+    decided = [refused_strict, admitted, admitted_again]
+    assert not refused_strict.eligible and {r["code"] for r in refused_strict.reasons} == {
+        "score_below_minimum"
+    }
+    assert admitted.eligible and admitted_again.eligible
+    assert [d.external_ref for d in decided] == [first, second, first]
+    assert [d.tier for d in decided] == [strict, lenient, lenient]
+    assert [d.skills for d in decided] == [["python"], [], ["sql"]]
+    assert [d.requested_by for d in decided] == [
+        platform,
+        admin,
+        admin,
+    ]
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        stored = await conn.fetch(
+            "SELECT id, eligible, tier, requested_by FROM eligibility_decisions "
+            "WHERE id = ANY($1::uuid[])",
+            [d.id for d in decided],
+        )
+    finally:
+        await conn.close()
+    assert {(r["id"], r["eligible"], r["tier"], r["requested_by"]) for r in stored} == {
+        (d.id, d.eligible, d.tier, d.requested_by) for d in decided
+    }
+
+
+async def test_a_batch_that_cannot_reach_the_database_fails_its_questions_instead_of_hanging(
+    api: TestClient, callers: Callers, database_url: str
+):
+    platform = await key_id(database_url, callers.platform)
+    tier = tier_name()
+    put_policy(api, callers, tier, {})
+    candidate = imported_candidate(api, callers)
+    batcher = await DecisionBatcher.open(database_url, Scorers())
+    await batcher.close()  # its pool is gone: every question must fail, none may hang
+    with pytest.raises(asyncpg.InterfaceError):
+        await asyncio.wait_for(
+            batcher.decide(
+                Question(candidate=candidate, tier=tier, skills=()),
+                requested_by=platform,
+            ),
+            timeout=30,
+        )
