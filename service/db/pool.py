@@ -29,7 +29,9 @@ async def reset_connection(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def create_pool(database_url: str, *, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    database_url: str, *, max_size: int = 10, server_settings: dict[str, str] | None = None
+) -> asyncpg.Pool:
     # min_size=0: the app starts (and /ready answers 503) even while PostgreSQL is down,
     # and connections are made afresh after a restart.
     return await asyncpg.create_pool(
@@ -40,4 +42,5 @@ async def create_pool(database_url: str, *, max_size: int = 10) -> asyncpg.Pool:
         reset=reset_connection,
         max_inactive_connection_lifetime=60,
         command_timeout=60,
+        server_settings=server_settings,
     )

@@ -168,9 +168,11 @@ async def snapshots(
         "r.effective_evidence, r.per_skill, r.reasons, r.model_version, r.source, r.as_of, "
         "r.computed_at, " + _FACTS + "FROM unnest($2::text[], $3::uuid[], $4::text[]) "
         "WITH ORDINALITY AS q(ref, ref_id, tier, n) "
-        "LEFT JOIN LATERAL (SELECT id, external_ref FROM actors WHERE kind = 'candidate' "
-        "  AND (external_ref = q.ref OR id = q.ref_id) "
-        "  ORDER BY (id = q.ref_id) DESC NULLS LAST LIMIT 1) a ON true "
+        # Two index probes, the uuid first: an OR across both columns scans every candidate.
+        "LEFT JOIN LATERAL ((SELECT id, external_ref FROM actors "
+        "  WHERE kind = 'candidate' AND id = q.ref_id) "
+        " UNION ALL (SELECT id, external_ref FROM actors "
+        "  WHERE kind = 'candidate' AND external_ref = q.ref) LIMIT 1) a ON true "
         "LEFT JOIN LATERAL (SELECT version, body FROM policies WHERE tier = q.tier "
         "  ORDER BY version DESC LIMIT 1) p ON true "
         "LEFT JOIN reputations r ON r.candidate_id = a.id AND r.tier = q.tier ORDER BY q.n",
@@ -205,42 +207,40 @@ _DECISION = "SELECT " + _DECISION_COLUMNS
 
 
 async def insert_decisions(conn: asyncpg.Connection, rows: Sequence[DecisionWrite]) -> list[UUID]:
-    """Store decisions; their ids in the same order (made here, so the order is certain)."""
+    """Store decisions; their ids in the same order (made here, so the order is certain).
+
+    executemany sends every row in one pipelined, atomic round trip.
+    """
     ids = [uuid4() for _ in rows]
     if not rows:
         return ids
-    await conn.execute(
+    await conn.executemany(
         "INSERT INTO eligibility_decisions (id, candidate_id, tier, skills, eligible, reasons, "
         "score_used, lower_bound_used, evidence_used, source, policy_version, model_version, "
         "reputation_computed_at, origin, previous_id, requested_by, created_at) "
-        "SELECT id, candidate_id, tier, ARRAY(SELECT jsonb_array_elements_text(skills::jsonb)), "
-        "eligible, reasons::jsonb, score_used, lower_bound_used, evidence_used, source, "
-        "policy_version, model_version, reputation_computed_at, origin, previous_id, "
-        "requested_by, created_at "
-        "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bool[], $6::text[], "
-        "$7::float8[], $8::float8[], $9::int4[], $10::text[], $11::int4[], $12::text[], "
-        "$13::timestamptz[], $14::text[], $15::uuid[], $16::uuid[], $17::timestamptz[]) "
-        "AS d(id, candidate_id, tier, skills, eligible, reasons, score_used, lower_bound_used, "
-        "evidence_used, source, policy_version, model_version, reputation_computed_at, origin, "
-        "previous_id, requested_by, created_at)",
-        ids,
-        [r.candidate_id for r in rows],
-        [r.tier for r in rows],
-        # JSON travels as text: asyncpg would read a list of lists as a 2-D array.
-        [msgspec.json.encode(r.skills).decode() for r in rows],
-        [r.eligible for r in rows],
-        [msgspec.json.encode(r.reasons).decode() for r in rows],
-        [r.score_used for r in rows],
-        [r.lower_bound_used for r in rows],
-        [r.evidence_used for r in rows],
-        [r.source for r in rows],
-        [r.policy_version for r in rows],
-        [r.model_version for r in rows],
-        [r.reputation_computed_at for r in rows],
-        [r.origin for r in rows],
-        [r.previous_id for r in rows],
-        [r.requested_by for r in rows],
-        [r.created_at for r in rows],
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        [
+            (
+                decision_id,
+                r.candidate_id,
+                r.tier,
+                r.skills,
+                r.eligible,
+                r.reasons,
+                r.score_used,
+                r.lower_bound_used,
+                r.evidence_used,
+                r.source,
+                r.policy_version,
+                r.model_version,
+                r.reputation_computed_at,
+                r.origin,
+                r.previous_id,
+                r.requested_by,
+                r.created_at,
+            )
+            for decision_id, r in zip(ids, rows, strict=True)
+        ],
     )
     return ids
 
