@@ -54,8 +54,11 @@ def build(points: Sequence[ScorePoint]) -> Chart | None:
     span = (last - first).total_seconds()
     xs = [_x(p.computed_at, first, span) for p in points]
     line = " ".join(f"{x:.1f},{_y(p.score):.1f}" for x, p in zip(xs, points, strict=True))
-    upper = [f"{x:.1f},{_y(p.upper_bound):.1f}" for x, p in zip(xs, points, strict=True)]
-    lower = [f"{x:.1f},{_y(p.lower_bound):.1f}" for x, p in zip(xs, points, strict=True)]
+    # One point (or all at one instant) still shows its interval: a narrow bar around it.
+    band_xs = [xs[0] - 6, xs[0] + 6] if span <= 0 else xs
+    band_points = [points[0], points[0]] if span <= 0 else list(points)
+    upper = [f"{x:.1f},{_y(p.upper_bound):.1f}" for x, p in zip(band_xs, band_points, strict=True)]
+    lower = [f"{x:.1f},{_y(p.lower_bound):.1f}" for x, p in zip(band_xs, band_points, strict=True)]
     dots = [
         Dot(x=x, y=_y(p.score), label=f"{p.score:.0f} on {p.computed_at:%Y-%m-%d %H:%M} UTC")
         for x, p in zip(xs, points, strict=True)

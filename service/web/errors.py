@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import msgspec
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 
@@ -65,6 +65,7 @@ def error_page(
         },
         status_code=status,
         headers=headers,
+        media_type=MediaType.HTML,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment
+from litestar import MediaType
 from litestar.response import Template
 
 from service.web.markdown import render as render_markdown
@@ -33,8 +34,12 @@ STATUS_WORDS = {
 
 
 def page(template: str, viewer: Viewer | None, *, status: int = 200, **context: Any) -> Template:
+    # Explicit: handlers that may also redirect are annotated `Any`, which would not say HTML.
     return Template(
-        template_name=template, context={"viewer": viewer, **context}, status_code=status
+        template_name=template,
+        context={"viewer": viewer, **context},
+        status_code=status,
+        media_type=MediaType.HTML,
     )
 
 

@@ -1,0 +1,193 @@
+"""The web pages over the session's database: a TestClient app for plain HTTP checks,
+and the same app served by uvicorn (with its worker on the real engine) for the browser."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+import httpx
+import msgspec
+import pytest
+import uvicorn
+from litestar.testing import TestClient
+
+from service.app import create_app
+from service.auth import create_key
+from service.repo.actors import insert_actor
+from service.settings import Settings
+from tests.service.conftest import EXAMPLES, folder_files, tar_gz
+
+CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+class Person(msgspec.Struct, frozen=True, kw_only=True):
+    role: str
+    key: str
+    key_id: UUID
+    actor_id: UUID | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+class People(msgspec.Struct, frozen=True, kw_only=True):
+    admin: Person
+    platform: Person
+    candidate: Person
+    other_candidate: Person
+    client: Person
+    other_client: Person
+
+
+@pytest.fixture(scope="session")
+def web_settings(settings: Settings, database_url: str) -> Settings:
+    return Settings(
+        data_dir=settings.data_dir,
+        database_url=database_url,
+        docker_host=settings.docker_host,
+        sandbox_pool_size=1,
+        worker_concurrency=1,
+        web_secret="test-secret-for-csrf-tokens",
+    )
+
+
+@pytest.fixture(scope="session")
+def site(web_settings: Settings) -> Iterator[TestClient]:
+    """The app without a worker: pages and API answer; nothing gets graded."""
+    with TestClient(create_app(web_settings, embedded_worker=False), timeout=60) as client:
+        yield client
+
+
+async def _person(conn: asyncpg.Connection, role: str, kind: str | None, name: str) -> Person:
+    actor_id = None
+    if kind:
+        actor = await insert_actor(
+            conn,
+            kind=kind,
+            external_ref=None,
+            display_name=name,
+            skills=["python"],
+            created_by=None,
+        )  # type: ignore[arg-type]
+        actor_id = actor.id
+    key, key_id = await create_key(conn, role=role, actor_id=actor_id, name=name)  # type: ignore[arg-type]
+    return Person(role=role, key=key, key_id=key_id, actor_id=actor_id)
+
+
+@pytest.fixture(scope="session")
+async def people(database_url: str) -> People:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return People(
+            admin=await _person(conn, "admin", None, "Ops"),
+            platform=await _person(conn, "platform", None, "Marketplace"),
+            candidate=await _person(conn, "candidate", "candidate", "Grace Hopper"),
+            other_candidate=await _person(conn, "candidate", "candidate", "Bob"),
+            client=await _person(conn, "client", "client", "Acme Ltd"),
+            other_client=await _person(conn, "client", "client", "Globex"),
+        )
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def lru_trial(site: TestClient, people: People) -> str:
+    package = tar_gz(folder_files(EXAMPLES / "lru-cache"))
+    response = site.post(
+        "/v1/trials",
+        files={"package": ("lru.tar.gz", package, "application/gzip")},
+        headers=people.admin.headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["trial_id"]
+
+
+def open_milestone(site: TestClient, people: People, candidate: Person, client: Person) -> str:
+    """A milestone between the two with an outcome, ready to be rated; its uuid."""
+    platform = people.platform.headers
+    engagement = site.post(
+        "/v1/engagements",
+        json={"client": str(client.actor_id), "candidate": str(candidate.actor_id)},
+        headers=platform,
+    )
+    assert engagement.status_code == 201, engagement.text
+    opened = datetime.now(UTC) - timedelta(days=10)
+    milestone = site.post(
+        "/v1/milestones",
+        json={
+            "engagement": engagement.json()["id"],
+            "tier": "standard",
+            "skills": ["python"],
+            "amount": 1200,
+            "due": (opened + timedelta(days=7)).isoformat(),
+            "at": opened.isoformat(),
+        },
+        headers=platform,
+    )
+    assert milestone.status_code == 201, milestone.text
+    milestone_id = milestone.json()["id"]
+    outcome = site.post(
+        f"/v1/milestones/{milestone_id}/outcome",
+        json={"outcome": "accepted", "on_time": True},
+        headers=platform,
+    )
+    assert outcome.status_code == 201, outcome.text
+    return milestone_id
+
+
+def csrf_token(page_html: str) -> str:
+    found = CSRF_FIELD.search(page_html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, person: Person) -> None:
+    client.cookies.clear()
+    token = csrf_token(client.get("/sign-in").text)
+    response = client.post(
+        "/sign-in",
+        data={"api_key": person.key, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(web_settings: Settings, lru_trial: str) -> Iterator[str]:
+    """The whole service on a real port, grading with its embedded worker on the real engine."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(web_settings, embedded_worker=True),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="web-test-server", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)

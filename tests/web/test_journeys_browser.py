@@ -1,0 +1,124 @@
+"""The candidate's and the client's journeys in a real headless Chromium, on the real service.
+
+A correct solution is graded by the embedded worker in the Docker sandbox; the
+result page turns `accepted` by itself. Screenshots of the main pages are saved
+(see `screenshots` in tests/web/browser.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.service.test_api_roles import SOLUTION
+from tests.web.browser import PHONE, browser, capture, screenshots, wait_for
+from tests.web.conftest import People, Person, open_milestone
+
+__all__ = ["browser", "screenshots"]  # fixtures used below
+
+pytestmark = pytest.mark.docker
+
+
+def _sign_in(driver: WebDriver, base: str, person: Person) -> None:
+    driver.delete_all_cookies()
+    driver.get(f"{base}/sign-in")
+    driver.find_element(By.ID, "api_key").send_keys(person.key)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+    wait_for(driver, lambda d: "/sign-in" not in d.current_url)
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form.signout"))
+
+
+def _text(driver: WebDriver) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_candidate_submits_a_correct_solution_and_sees_it_accepted(
+    live_server: str, people: People, lru_trial: str, browser: WebDriver, screenshots: Path
+):
+    driver = browser
+    driver.delete_all_cookies()
+    driver.get(f"{live_server}/sign-in")
+    capture(driver, screenshots, "sign-in")
+    _sign_in(driver, live_server, people.candidate)
+    assert driver.current_url.endswith("/trials")
+    capture(driver, screenshots, "trials")
+
+    wait_for(driver, lambda d: d.find_elements(By.LINK_TEXT, "python"))[0].click()  # skill filter
+    wait_for(driver, lambda d: "skill=python" in d.current_url)
+    trial = f"a[href='/trials/{lru_trial}']"
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, trial))[0].click()
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "textarea"))
+    assert "Hidden tests" in _text(driver)
+    capture(driver, screenshots, "trial")
+    capture(driver, screenshots, "trial-phone", size=PHONE)
+
+    (editor,) = driver.find_elements(By.CSS_SELECTOR, "textarea[name='file:lru_cache.py']")
+    driver.execute_script("arguments[0].value = arguments[1];", editor, SOLUTION["lru_cache.py"])
+    driver.find_element(By.ID, "submit-edited").click()
+    wait_for(driver, lambda d: "/submissions/" in d.current_url)
+    verdict = wait_for(driver, lambda d: d.find_elements(By.ID, "verdict"))[0]
+    assert verdict.get_attribute("data-verdict") == "accepted"
+    assert driver.find_element(By.ID, "score").text == "100%"
+    assert "Hidden tests" in _text(driver)
+    capture(driver, screenshots, "result")
+    capture(driver, screenshots, "result-phone", size=PHONE)
+
+    driver.get(f"{live_server}/submissions")
+    assert "Accepted" in _text(driver)
+
+
+def test_a_candidate_cannot_open_another_candidates_result_in_the_browser(
+    live_server: str, people: People, lru_trial: str, browser: WebDriver
+):
+    made = httpx.post(
+        f"{live_server}/v1/trials/{lru_trial}/submissions",
+        json={"files": SOLUTION, "candidate_id": str(people.other_candidate.actor_id)},
+        headers=people.platform.headers,
+        timeout=60,
+    )
+    assert made.status_code == 202, made.text
+    _sign_in(browser, live_server, people.candidate)
+    browser.get(f"{live_server}/submissions/{made.json()['id']}")
+    text = _text(browser)
+    assert "Error 404" in text and "Not found" in text
+    assert not browser.find_elements(By.ID, "verdict")
+
+
+def test_client_opens_a_profile_sees_the_chart_and_rates_a_milestone(
+    live_server: str, people: People, browser: WebDriver, screenshots: Path
+):
+    with httpx.Client(base_url=live_server, timeout=60) as api:
+        milestone = open_milestone(api, people, people.candidate, people.client)  # type: ignore[arg-type]
+    driver = browser
+    _sign_in(driver, live_server, people.client)
+    assert driver.current_url.endswith("/candidates")
+    link = f"a[href='/candidates/{people.candidate.actor_id}']"
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, link))[0].click()
+    chart = wait_for(driver, lambda d: d.find_elements(By.ID, "score-chart"))[0]
+    assert chart.find_elements(By.CSS_SELECTOR, "circle.dot"), "the chart has no points"
+    assert driver.find_element(By.ID, "rep-score").text.isdigit()
+
+    form = driver.find_element(By.CSS_SELECTOR, f"form[action='/milestones/{milestone}/rating']")
+    form.find_element(By.CSS_SELECTOR, "input[name='stars'][value='5']").click()
+    form.find_element(By.CSS_SELECTOR, "input[name='communication'][value='4']").click()
+    form.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+    wait_for(driver, lambda d: "rated=" in d.current_url)
+    assert "your rating is saved" in _text(driver)
+    rated = driver.find_element(By.ID, f"milestone-{milestone}")
+    assert "5/5" in rated.text
+    capture(driver, screenshots, "client-profile")
+    capture(driver, screenshots, "client-profile-phone", size=PHONE)
+
+
+def test_operator_sees_the_queue_and_models(
+    live_server: str, people: People, browser: WebDriver, screenshots: Path
+):
+    _sign_in(browser, live_server, people.admin)
+    assert browser.current_url.endswith("/operator")
+    text = _text(browser)
+    assert "Runs per hour" in text and "Eligibility policies" in text
+    capture(browser, screenshots, "operator")

@@ -1,0 +1,302 @@
+"""The pages over plain HTTP: sessions, CSRF, sign-in links, who sees what, form errors."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import asyncpg
+from litestar.testing import TestClient
+
+from service.web.links import create_sign_in_link
+from service.web.markdown import render
+from tests.service.test_api_roles import SOLUTION
+from tests.web.conftest import People, csrf_token, open_milestone, sign_in
+
+
+def _submit(site: TestClient, people: People, trial: str, who) -> str:
+    response = site.post(
+        f"/v1/trials/{trial}/submissions",
+        json={"files": SOLUTION, "candidate_id": str(who.actor_id)},
+        headers=people.platform.headers,
+    )
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def test_pages_need_a_session_and_send_to_sign_in(site: TestClient):
+    site.cookies.clear()
+    response = site.get("/trials?skill=python", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2Ftrials%3Fskill%3Dpython"
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(site: TestClient, people: People):
+    site.cookies.clear()
+    token = csrf_token(site.get("/sign-in").text)
+    response = site.post(
+        "/sign-in",
+        data={"api_key": people.candidate.key, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/trials"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("tg_session="))
+    flags = cookie.lower()
+    assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
+    assert site.get("/trials").status_code == 200
+
+
+def test_a_form_without_its_csrf_token_is_refused_with_a_page(site: TestClient, people: People):
+    site.cookies.clear()
+    site.get("/sign-in")
+    response = site.post("/sign-in", data={"api_key": people.candidate.key})
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "security token" in response.text
+    assert "tg_session" not in response.headers.get("set-cookie", "")
+
+
+def test_api_stays_bearer_only_and_csrf_exempt(site: TestClient, people: People):
+    site.cookies.clear()
+    response = site.post(
+        "/v1/candidates", json={"display_name": "Eve"}, headers=people.admin.headers
+    )
+    assert response.status_code == 201
+    sign_in(site, people.admin)  # a browser session is no API credential
+    refused = site.post("/v1/candidates", json={"display_name": "Eve"})
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_wrong_key_is_named_and_starts_no_session(site: TestClient):
+    site.cookies.clear()
+    token = csrf_token(site.get("/sign-in").text)
+    response = site.post("/sign-in", data={"api_key": "tg_abc_nope", "_csrf_token": token})
+    assert response.status_code == 401
+    assert "unknown or has been revoked" in response.text
+    assert "tg_session" not in response.headers.get("set-cookie", "")
+
+
+def test_signing_out_ends_the_session(site: TestClient, people: People):
+    sign_in(site, people.candidate)
+    cookie = site.cookies["tg_session"]
+    token = csrf_token(site.get("/trials").text)
+    assert (
+        site.post("/sign-out", data={"_csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
+    site.cookies.set("tg_session", cookie)  # replaying the old cookie does not help
+    assert site.get("/trials", follow_redirects=False).status_code == 303
+
+
+async def test_revoking_the_key_ends_its_web_sessions(
+    site: TestClient, people: People, database_url: str
+):
+    created = site.post(
+        "/v1/candidates", json={"display_name": "Mallory"}, headers=people.admin.headers
+    )
+    link = site.post(
+        "/v1/sign-in-links", json={"actor_id": created.json()["id"]}, headers=people.admin.headers
+    )
+    assert link.status_code == 201, link.text
+    path = link.json()["url"].removeprefix(str(site.base_url).rstrip("/"))
+    site.cookies.clear()
+    token = csrf_token(site.get(path).text)
+    assert site.post(path, data={"_csrf_token": token}, follow_redirects=False).status_code == 303
+    assert site.get("/trials").status_code == 200
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "UPDATE api_keys SET revoked_at = now() WHERE actor_id = $1",
+            created.json()["id"],
+        )
+    finally:
+        await conn.close()
+    assert site.get("/trials", follow_redirects=False).status_code == 303
+
+
+def test_a_sign_in_link_works_once(site: TestClient, people: People):
+    made = site.post(
+        "/v1/sign-in-links",
+        json={"actor_id": str(people.client.actor_id), "ttl_seconds": 600},
+        headers=people.platform.headers,
+    )
+    assert made.status_code == 201, made.text
+    path = made.json()["url"].removeprefix(str(site.base_url).rstrip("/"))
+    assert path.startswith("/sign-in/link/")
+    site.cookies.clear()
+    opened = site.get(path)
+    assert opened.status_code == 200 and "Acme Ltd" in opened.text
+    token = csrf_token(opened.text)
+    used = site.post(path, data={"_csrf_token": token}, follow_redirects=False)
+    assert used.status_code == 303 and used.headers["location"] == "/candidates"
+    site.cookies.clear()
+    again = site.get(path)
+    token = csrf_token(site.get("/sign-in").text)
+    assert again.status_code == 410 and "used already" in again.text
+    assert site.post(path, data={"_csrf_token": token}).status_code == 410
+
+
+async def test_an_expired_sign_in_link_is_refused(
+    site: TestClient, people: People, database_url: str
+):
+    conn = await asyncpg.connect(database_url)
+    try:
+        link = await create_sign_in_link(
+            conn, key_id=people.candidate.key_id, created_by=people.admin.key_id, ttl_seconds=1
+        )
+        await conn.execute(
+            "UPDATE sign_in_links SET expires_at = now() - interval '1 second' "
+            "WHERE expires_at = $1",
+            link.expires_at,
+        )
+    finally:
+        await conn.close()
+    site.cookies.clear()
+    assert site.get(link.path).status_code == 410
+
+
+def test_only_admins_and_platforms_make_sign_in_links(site: TestClient, people: People):
+    for person, expected in [(people.client, 403), (people.candidate, 403)]:
+        response = site.post(
+            "/v1/sign-in-links",
+            json={"actor_id": str(people.candidate.actor_id)},
+            headers=person.headers,
+        )
+        assert response.status_code == expected
+    unknown = site.post(
+        "/v1/sign-in-links", json={"actor_id": str(uuid4())}, headers=people.admin.headers
+    )
+    assert unknown.status_code == 422 and unknown.json()["field"] == "actor_id"
+
+
+def test_a_candidate_cannot_open_another_candidates_result(
+    site: TestClient, people: People, lru_trial: str
+):
+    theirs = _submit(site, people, lru_trial, people.other_candidate)
+    sign_in(site, people.candidate)
+    for path in (f"/submissions/{theirs}", f"/submissions/{theirs}/status"):
+        response = site.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Traceback" not in response.text and '"status"' not in response.text
+    mine = _submit(site, people, lru_trial, people.candidate)
+    assert site.get(f"/submissions/{mine}").status_code == 200
+    assert site.get(f"/submissions/{mine}/status").json()["status"] in {
+        "queued",
+        "running",
+        "graded",
+    }
+
+
+def test_a_client_cannot_rate_a_milestone_that_is_not_theirs(site: TestClient, people: People):
+    milestone = open_milestone(site, people, people.candidate, people.other_client)
+    sign_in(site, people.client)
+    token = csrf_token(site.get(f"/candidates/{people.candidate.actor_id}").text)
+    response = site.post(
+        f"/milestones/{milestone}/rating",
+        data={"stars": "5", "candidate_id": str(people.candidate.actor_id), "_csrf_token": token},
+    )
+    assert response.status_code == 404
+    read = site.get(f"/v1/milestones/{milestone}", headers=people.platform.headers).json()
+    assert read["rating"] is None
+
+
+def test_a_client_rates_their_milestone_once(site: TestClient, people: People):
+    milestone = open_milestone(site, people, people.candidate, people.client)
+    sign_in(site, people.client)
+    profile = site.get(f"/candidates/{people.candidate.actor_id}")
+    assert f'action="/milestones/{milestone}/rating"' in profile.text
+    token = csrf_token(profile.text)
+    form = {"stars": "4", "quality": "5", "candidate_id": str(people.candidate.actor_id)}
+    done = site.post(f"/milestones/{milestone}/rating", data={**form, "_csrf_token": token})
+    assert done.status_code == 200 and "your rating is saved" in done.text
+    again = site.post(f"/milestones/{milestone}/rating", data={**form, "_csrf_token": token})
+    assert again.status_code == 409 and "rated" in again.text
+    read = site.get(f"/v1/milestones/{milestone}", headers=people.platform.headers).json()
+    assert read["rating"]["stars"] == 4 and read["rating"]["quality"] == 5
+
+
+def test_bad_rating_input_names_the_field_and_changes_nothing(site: TestClient, people: People):
+    milestone = open_milestone(site, people, people.candidate, people.client)
+    sign_in(site, people.client)
+    token = csrf_token(site.get(f"/candidates/{people.candidate.actor_id}").text)
+    for form, named in [
+        ({}, "Overall"),
+        ({"stars": "9"}, "Overall"),
+        ({"stars": "3", "timeliness": "x"}, "Timeliness"),
+    ]:
+        response = site.post(
+            f"/milestones/{milestone}/rating",
+            data={**form, "candidate_id": str(people.candidate.actor_id), "_csrf_token": token},
+        )
+        assert response.status_code == 422, form
+        assert response.headers["content-type"].startswith("text/html")
+        assert named in response.text and "1 to 5" in response.text
+    read = site.get(f"/v1/milestones/{milestone}", headers=people.platform.headers).json()
+    assert read["rating"] is None
+
+
+def test_a_refused_submission_names_the_file_and_stores_nothing(
+    site: TestClient, people: People, lru_trial: str
+):
+    sign_in(site, people.other_candidate)
+    before = site.get(
+        f"/v1/candidates/{people.other_candidate.actor_id}/submissions",
+        headers=people.admin.headers,
+    ).json()["items"]
+    token = csrf_token(site.get(f"/trials/{lru_trial}").text)
+    response = site.post(
+        f"/trials/{lru_trial}/submissions",
+        data={"file:../escape.py": "print(1)", "_csrf_token": token},
+    )
+    assert response.status_code == 422
+    assert "../escape.py" in response.text and 'role="alert"' in response.text
+    empty = site.post(
+        f"/trials/{lru_trial}/submissions",
+        files={"archive": ("", b"", "application/octet-stream")},
+        data={"_csrf_token": token},
+    )
+    assert empty.status_code == 422 and "archive" in empty.text
+    after = site.get(
+        f"/v1/candidates/{people.other_candidate.actor_id}/submissions",
+        headers=people.admin.headers,
+    ).json()["items"]
+    assert after == before
+
+
+def test_statements_render_markdown_without_raw_html(
+    site: TestClient, people: People, lru_trial: str
+):
+    html = str(render("# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))"))
+    assert "<h1>Title</h1>" in html and "<script>" not in html and 'href="javascript' not in html
+    sign_in(site, people.candidate)
+    page = site.get(f"/trials/{lru_trial}")
+    assert page.status_code == 200 and "<h1>" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_errors_are_pages_for_people_and_problems_for_the_api(site: TestClient, people: People):
+    sign_in(site, people.candidate)
+    page = site.get("/trials/no-such-trial")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Not found" in page.text
+    assert site.get("/operator").status_code == 403
+    api = site.get("/v1/trials/no-such-trial", headers=people.candidate.headers)
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_operator_page_shows_the_queue_models_and_policies(site: TestClient, people: People):
+    sign_in(site, people.admin)
+    page = site.get("/operator")
+    assert page.status_code == 200
+    for text in (
+        "Queue",
+        "Runs per hour",
+        "Verdicts",
+        "Recent failures",
+        "Model versions",
+        "standard",
+    ):
+        assert text in page.text
