@@ -26,9 +26,10 @@ migrate: infra
 
 setup: $(STAMP) infra image migrate
 
+# On an empty database the demo loads trials, a history, a model and people to sign in as;
+# on later runs it only prints fresh sign-in links. serve grades with its embedded worker.
 run: setup
-	$(TG) trials import trials/examples/*
-	$(TG) keys bootstrap
+	$(TG) demo
 	$(TG) serve
 
 test: setup

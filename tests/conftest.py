@@ -94,10 +94,13 @@ def no_sandbox_container_left_behind(settings: Settings) -> Iterator[None]:
         host = socket.gethostname()
         deadline = time.monotonic() + 30  # used containers are removed in the background
         while True:
+            # sparse: a container removed between listing and inspecting is not an error
             left = [
-                c.name
-                for c in client.containers.list(all=True, filters={"label": "trialgate.owner"})
-                if c.labels["trialgate.owner"].startswith(f"{host}:")
+                c.attrs["Names"][0].lstrip("/")
+                for c in client.containers.list(
+                    all=True, sparse=True, filters={"label": "trialgate.owner"}
+                )
+                if c.attrs["Labels"]["trialgate.owner"].startswith(f"{host}:")
             ]
             if not left or time.monotonic() > deadline:
                 break

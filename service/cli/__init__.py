@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from service.cli import grading, infra, reputation, runtime, service_cmds
+from service.cli import demo, grading, infra, reputation, runtime, service_cmds
 from service.settings import settings_from_environment
 
 
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Quality-assurance engine for freelance and outsourced IT work.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (infra, runtime, grading, service_cmds, reputation):
+    for module in (infra, runtime, grading, service_cmds, reputation, demo):
         module.register(commands)
     return parser
 
