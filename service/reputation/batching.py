@@ -68,12 +68,15 @@ class DecisionBatcher:
             task = asyncio.create_task(self._flush())
             self._flushers.add(task)
             task.add_done_callback(self._flushers.discard)
-        # A caller that goes away does not cancel the others' shared batch.
-        return await asyncio.shield(pending.answer)
+        # A caller that goes away cancels only its own future, never the shared batch.
+        return await pending.answer
 
     async def _flush(self) -> None:
         while self._waiting:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            taken, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            batch = [p for p in taken if not p.answer.cancelled()]  # nobody waits for those
+            if not batch:
+                continue
             try:
                 async with self._pool.acquire() as conn:
                     answers = await decide_each(
