@@ -48,6 +48,37 @@ async def append_changed(
     )
 
 
+async def without_history(conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID]) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT c FROM unnest($1::uuid[]) AS c WHERE NOT EXISTS "
+        "(SELECT 1 FROM reputation_history h WHERE h.candidate_id = c)",
+        list(candidate_ids),
+    )
+    return [r["c"] for r in rows]
+
+
+async def insert_points(
+    conn: asyncpg.Connection, points: Sequence[tuple[datetime, ReputationWrite]]
+) -> None:
+    """Points as they stood at their own time (a history drawn after an import)."""
+    if not points:
+        return
+    await conn.execute(
+        "INSERT INTO reputation_history (candidate_id, tier, score, lower_bound, upper_bound, "
+        "source, model_version, computed_at) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::float8[], "
+        "$5::float8[], $6::text[], $7::text[], $8::timestamptz[])",
+        [r.candidate_id for _, r in points],
+        [r.tier for _, r in points],
+        [r.score for _, r in points],
+        [r.lower_bound for _, r in points],
+        [r.upper_bound for _, r in points],
+        [r.source for _, r in points],
+        [r.model_version for _, r in points],
+        [at for at, _ in points],
+    )
+
+
 async def points(
     conn: asyncpg.Connection, *, candidate_id: UUID, tier: str, limit: int = 200
 ) -> list[ScorePoint]:

@@ -460,7 +460,7 @@ async def import_history(
     counts = await plan.write(conn)
     refreshed = 0
     if counts.total:
-        refreshed = (await refresh(conn, scorers, now=now)).candidates
+        refreshed = (await refresh(conn, scorers, now=now, backfill=True)).candidates
     return ImportReport(
         lines=lines,
         imported=counts,

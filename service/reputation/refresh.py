@@ -38,6 +38,10 @@ DEFAULT_TIER = "standard"  # the tier a reputation is shown for when none is nam
 CHUNK = 2000  # candidates scored per prediction call: bounds memory on large platforms
 DIRTY_BATCH = 500
 FULL_REFRESH_AFTER = timedelta(hours=24)
+# An imported history draws its past: a point per step back from the import, while
+# the candidate was already known. Bounded so a large import stays quick.
+BACKFILL_STEP = timedelta(days=30)
+BACKFILL_POINTS = 12
 
 
 class RefreshReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,6 +94,27 @@ def score_tiers(
     return out
 
 
+def past_scores(
+    scorer: Scorer,
+    index: HistoryIndex,
+    candidates: Sequence[UUID],
+    tiers: Sequence[str],
+    now: datetime,
+) -> list[tuple[datetime, ReputationWrite]]:
+    """Scores as they stood at each step before `now`, for candidates already seen then.
+
+    Point in time like every score: a past point reads only the events before it.
+    """
+    first_seen = {UUID(c): index.candidate_first_seen[i] for i, c in enumerate(index.candidate_ids)}
+    out: list[tuple[datetime, ReputationWrite]] = []
+    for step in range(BACKFILL_POINTS, 0, -1):
+        at = now - step * BACKFILL_STEP
+        seen = [c for c in candidates if c in first_seen and first_seen[c] < at.timestamp()]
+        if seen:
+            out.extend((at, row) for row in score_tiers(scorer, index, seen, tiers, at))
+    return out
+
+
 async def reputation_tiers(conn: asyncpg.Connection) -> list[str]:
     """Tiers with a policy, and the default tier reputations are shown for."""
     tiers = {p.tier for p in await eligibility_repo.current_policies(conn)}
@@ -103,8 +128,13 @@ async def refresh(
     candidates: Sequence[UUID] | None = None,
     tiers: Sequence[str] | None = None,
     now: datetime | None = None,
+    backfill: bool = False,
 ) -> RefreshReport:
-    """Recompute and store reputations (everyone when `candidates` is None), then re-decide."""
+    """Recompute and store reputations (everyone when `candidates` is None), then re-decide.
+
+    `backfill`: candidates with no score history yet also get their past drawn
+    (`past_scores`, for the default tier), as after importing a platform's history.
+    """
     started = time.monotonic()
     if candidates is not None and not candidates:
         return RefreshReport(
@@ -121,6 +151,12 @@ async def refresh(
         # One global order of row locks: concurrent writers never deadlock on reputations.
         rows.sort(key=lambda r: (r.candidate_id, r.tier))
         computed_at = datetime.now(UTC)
+        if backfill:
+            new = await score_history.without_history(conn, candidate_ids=ids)
+            # The tier profiles show first; drawing every tier's past tripled an import's time.
+            drawn = [DEFAULT_TIER] if DEFAULT_TIER in tiers else []
+            past = await asyncio.to_thread(past_scores, scorer, index, new, drawn, now)
+            await score_history.insert_points(conn, past)
         await repo.clear_dirty(conn, candidate_ids=ids, before=now)
         await score_history.append_changed(conn, rows, computed_at=computed_at)
         await repo.upsert(conn, rows, computed_at=computed_at)
