@@ -262,7 +262,8 @@ def test_a_refused_submission_names_the_file_and_stores_nothing(
         f"/v1/candidates/{people.other_candidate.actor_id}/submissions",
         headers=people.admin.headers,
     ).json()["items"]
-    assert after == before
+    # ids only: an earlier test's submission may still be moving from queued to graded
+    assert [s["id"] for s in after] == [s["id"] for s in before]
 
 
 def test_statements_render_markdown_without_raw_html(
