@@ -139,15 +139,22 @@ class TrialController(Controller):
         trial_id: FromPath[str],
         format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",
     ) -> Response[bytes]:
-        row, version = await current_trial(conn, trial_id)
-        package = cached_package(version.content_hash, version.package)
-        media = "application/zip" if format == "zip" else "application/gzip"
-        filename = f"{row.id}-{row.version}-starter.{format}"
-        return Response(
-            starter_archive(package, fmt=format),
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return await starter_download(conn, trial_id, format)
+
+
+async def starter_download(
+    conn: asyncpg.Connection, trial_id: str, format: Literal["tar.gz", "zip"]
+) -> Response[bytes]:
+    """The current version's starter files as an attachment (API and pages alike)."""
+    row, version = await current_trial(conn, trial_id)
+    package = cached_package(version.content_hash, version.package)
+    media = "application/zip" if format == "zip" else "application/gzip"
+    filename = f"{row.id}-{row.version}-starter.{format}"
+    return Response(
+        starter_archive(package, fmt=format),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 async def current_trial(

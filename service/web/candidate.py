@@ -24,6 +24,7 @@ from service.api.submissions import (
     visible_submission,
 )
 from service.api.trials import current_trial
+from service.api.trials import starter_download as starter_attachment
 from service.auth import require
 from service.errors import ServiceError
 from service.package_cache import cached_package
@@ -32,7 +33,6 @@ from service.repo import trials as trials_repo
 from service.web.render import page
 from service.web.sessions import Viewer
 from trials.errors import SubmissionRejected
-from trials.package import starter_archive
 from trials.submissions import read_submission
 
 EDITABLE_BYTES = 64 * 1024  # larger starter files are offered as a download only
@@ -121,15 +121,7 @@ async def starter_download(
     trial_id: FromPath[str],
     format: FromQuery[Literal["tar.gz", "zip"]] = "zip",
 ) -> Response[bytes]:
-    row, version = await current_trial(conn, trial_id)
-    package = cached_package(version.content_hash, version.package)
-    media = "application/zip" if format == "zip" else "application/gzip"
-    filename = f"{row.id}-{row.version}-starter.{format}"
-    return Response(
-        starter_archive(package, fmt=format),
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return await starter_attachment(conn, trial_id, format)
 
 
 def _edited_files(form: Any) -> dict[str, str]:

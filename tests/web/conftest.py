@@ -22,20 +22,13 @@ from service.app import create_app
 from service.auth import create_key
 from service.repo.actors import insert_actor
 from service.settings import Settings
-from tests.service.conftest import EXAMPLES, folder_files, tar_gz
+from tests.service.conftest import EXAMPLES, Caller, folder_files, tar_gz
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-class Person(msgspec.Struct, frozen=True, kw_only=True):
-    role: str
-    key: str
-    key_id: UUID
-    actor_id: UUID | None = None
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
+class Person(Caller, frozen=True, kw_only=True):
+    key_id: UUID  # the web session stands for this key
 
 
 class People(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
+import zipfile
 from uuid import uuid4
 
 import asyncpg
@@ -9,6 +12,7 @@ from litestar.testing import TestClient
 
 from service.web.links import create_sign_in_link
 from service.web.markdown import render
+from tests.service.conftest import EXAMPLES
 from tests.service.test_api_roles import SOLUTION
 from tests.web.conftest import People, csrf_token, open_milestone, sign_in
 
@@ -275,6 +279,31 @@ def test_statements_render_markdown_without_raw_html(
     page = site.get(f"/trials/{lru_trial}")
     assert page.status_code == 200 and "<h1>" in page.text
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_the_page_and_the_api_hand_out_the_same_starter_and_nothing_else(
+    site: TestClient, people: People, lru_trial: str
+):
+    expected = (EXAMPLES / "lru-cache" / "starter" / "lru_cache.py").read_bytes()
+    sign_in(site, people.candidate)
+    page_zip = site.get(f"/trials/{lru_trial}/starter")
+    api_zip = site.get(
+        f"/v1/trials/{lru_trial}/starter",
+        params={"format": "zip"},
+        headers=people.candidate.headers,
+    )
+    api_tar = site.get(f"/v1/trials/{lru_trial}/starter", headers=people.candidate.headers)
+    assert page_zip.status_code == api_zip.status_code == api_tar.status_code == 200
+    assert page_zip.content == api_zip.content
+    assert "attachment" in page_zip.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(page_zip.content)) as archive:
+        assert {n: archive.read(n) for n in archive.namelist()} == {
+            "lru-cache/lru_cache.py": expected
+        }
+    with tarfile.open(fileobj=io.BytesIO(api_tar.content)) as archive:
+        files = {m.name: archive.extractfile(m).read() for m in archive if m.isfile()}
+    assert files == {"lru-cache/lru_cache.py": expected}
+    assert site.get("/trials/no-such-trial/starter").status_code == 404
 
 
 def test_errors_are_pages_for_people_and_problems_for_the_api(site: TestClient, people: People):
