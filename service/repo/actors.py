@@ -19,6 +19,7 @@ class ActorRow(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     skills: list[str]
     created_at: datetime
+    joined_at: datetime | None = None  # from an imported history: when they joined the platform
 
 
 async def insert_actor(
@@ -33,7 +34,7 @@ async def insert_actor(
     try:
         row = await conn.fetchrow(
             "INSERT INTO actors (kind, external_ref, display_name, skills, created_by) "
-            "VALUES ($1, $2, $3, $4, $5) RETURNING id, kind, external_ref, display_name, skills, created_at",
+            "VALUES ($1, $2, $3, $4, $5) RETURNING id, kind, external_ref, display_name, skills, created_at, joined_at",
             kind,
             external_ref,
             display_name,
@@ -51,7 +52,7 @@ async def get_actor(
     conn: asyncpg.Connection, *, kind: ActorKind, actor_id: UUID
 ) -> ActorRow | None:
     row = await conn.fetchrow(
-        "SELECT id, kind, external_ref, display_name, skills, created_at FROM actors WHERE kind = $1 AND id = $2",
+        "SELECT id, kind, external_ref, display_name, skills, created_at, joined_at FROM actors WHERE kind = $1 AND id = $2",
         kind,
         actor_id,
     )
@@ -67,7 +68,7 @@ async def list_actors(
     limit: int,
 ) -> list[ActorRow]:
     rows = await conn.fetch(
-        "SELECT id, kind, external_ref, display_name, skills, created_at FROM actors WHERE kind = $1 "
+        "SELECT id, kind, external_ref, display_name, skills, created_at, joined_at FROM actors WHERE kind = $1 "
         "AND ($2::text IS NULL OR external_ref = $2) "
         "AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4)) "
         "ORDER BY created_at DESC, id DESC LIMIT $5",
