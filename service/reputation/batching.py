@@ -26,8 +26,9 @@ from service.reputation.eligibility import Question, decide_each
 from service.reputation.scorers import Scorers
 
 MAX_BATCH = 256
-# Two batches in flight: one can be in the database while the other is being decided.
-MAX_IN_FLIGHT = 4
+# One batch at a time: measured against 2, 4 and 8 in flight, one gave the most answers
+# per second and the lowest p99 (larger batches; the database was what queued).
+MAX_IN_FLIGHT = 1
 
 
 class _Pending:
