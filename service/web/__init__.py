@@ -10,15 +10,18 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from litestar import Response, Router
+from litestar import Router
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
 
 from service.settings import Settings
 from service.web import candidate, client, operator, signin
+from service.web.errors import is_page
 from service.web.render import register_filters
 from service.web.sessions import provide_viewer
 
@@ -37,9 +40,12 @@ SECURITY_HEADERS = {
 }
 
 
-def _secure(response: Response) -> Response:
-    response.headers.update(SECURITY_HEADERS)
-    return response
+def secure_pages(message: Message, scope: Scope) -> None:
+    """Every page response carries the headers, error pages and redirects included."""
+    if message["type"] == "http.response.start" and is_page(scope["path"]):
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            headers[name] = value
 
 
 def router() -> Router:
@@ -47,7 +53,6 @@ def router() -> Router:
         path="/",
         route_handlers=[*signin.ROUTES, *candidate.ROUTES, *client.ROUTES, *operator.ROUTES],
         dependencies={"viewer": Provide(provide_viewer)},
-        after_request=_secure,
         include_in_schema=False,
     )
 

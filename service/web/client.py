@@ -36,6 +36,18 @@ RATING_FIELDS = {
 }
 
 
+# A client sees other clients' ratings only blended: with fewer, one rating could be read off.
+MIN_RATINGS_SHOWN = 3
+
+
+def _blended(viewer: Viewer, summary: profiles.RatingSummary) -> profiles.RatingSummary:
+    if viewer.role != "client" or summary.count >= MIN_RATINGS_SHOWN:
+        return summary
+    return profiles.RatingSummary(
+        count=summary.count, average=None, quality=None, communication=None, timeliness=None
+    )
+
+
 @get("/candidates", include_in_schema=False)
 async def candidate_list(
     conn: NamedDependency[asyncpg.Connection], viewer: NamedDependency[Viewer]
@@ -92,7 +104,7 @@ async def _profile(
         chart=chart.build(points),
         tiers=await reputation_tiers(conn),
         trials=await profiles.trial_results(conn, candidate_id=candidate_id),
-        ratings=await profiles.rating_summary(conn, candidate_id=candidate_id),
+        ratings=_blended(viewer, await profiles.rating_summary(conn, candidate_id=candidate_id)),
         milestones=milestones,
         rating_fields=RATING_FIELDS,
         error=error,

@@ -71,6 +71,8 @@ def error_page(
 
 def _page_for(request: Request[Any, Any, Any], exc: Exception, response: Response[Any]) -> Any:
     if isinstance(exc, SignInRequired):
+        if request.method != "GET":  # a form's target cannot be opened again after sign-in
+            return Redirect("/sign-in", status_code=303)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/sign-in?next={quote(target, safe='')}", status_code=303)
     status = response.status_code

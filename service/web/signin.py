@@ -76,6 +76,7 @@ async def sign_in(request: Request, conn: NamedDependency[asyncpg.Connection]) -
             else "That API key is unknown or has been revoked."
         )
         return page("sign_in.html", None, status=401, next=target or "", error=error)
+    await end_session(conn, request)  # the browser's previous session, if any, ends here
     token = await start_session(conn, key_id=principal.key_id)
     return _signed_in(request, token, target or HOME[principal.role])
 
@@ -97,6 +98,7 @@ async def use_link(
     who = await repo.use_link(conn, token_hash=token_hash(token))
     if who is None:
         return page("link.html", None, status=410, who=None, error=LINK_GONE, token="")
+    await end_session(conn, request)
     session = await start_session(conn, key_id=who.key_id)
     return _signed_in(request, session, HOME[who.role])
 

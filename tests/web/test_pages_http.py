@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 from litestar.testing import TestClient
@@ -14,7 +14,7 @@ from service.web.links import create_sign_in_link
 from service.web.markdown import render
 from tests.service.conftest import EXAMPLES
 from tests.service.test_api_roles import SOLUTION
-from tests.web.conftest import People, csrf_token, open_milestone, sign_in
+from tests.web.conftest import People, Person, csrf_token, open_milestone, sign_in
 
 
 def _submit(site: TestClient, people: People, trial: str, who) -> str:
@@ -206,6 +206,58 @@ def test_a_client_cannot_rate_a_milestone_that_is_not_theirs(site: TestClient, p
     assert read["rating"] is None
 
 
+def test_signing_in_again_ends_the_previous_session(site: TestClient, people: People):
+    sign_in(site, people.candidate)
+    first = site.cookies["tg_session"]
+    token = csrf_token(site.get("/sign-in").text)
+    again = site.post(
+        "/sign-in",
+        data={"api_key": people.other_candidate.key, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+    site.cookies.clear()
+    site.cookies.set("tg_session", first)
+    assert site.get("/trials", follow_redirects=False).status_code == 303  # to sign-in
+
+
+def test_a_form_sent_after_the_session_ended_leads_to_sign_in_without_a_dead_end(
+    site: TestClient, people: People, lru_trial: str
+):
+    sign_in(site, people.candidate)
+    token = csrf_token(site.get(f"/trials/{lru_trial}").text)
+    site.cookies.delete("tg_session")
+    sent = site.post(
+        f"/trials/{lru_trial}/submissions",
+        data={"file:lru_cache.py": "x = 1", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    # no ?next= back to a POST-only address, which would end on a 405 page
+    assert sent.status_code == 303 and sent.headers["location"] == "/sign-in"
+
+
+def test_other_clients_see_ratings_only_blended(site: TestClient, people: People):
+    created = site.post(
+        "/v1/candidates",
+        json={"external_ref": f"blend-{uuid4().hex[:8]}", "display_name": "Lin"},
+        headers=people.platform.headers,
+    )
+    assert created.status_code == 201, created.text
+    lin = Person(role="candidate", key="", key_id=uuid4(), actor_id=UUID(created.json()["id"]))
+    milestone = open_milestone(site, people, lin, people.client)
+    rated = site.post(
+        f"/v1/milestones/{milestone}/rating",
+        json={"stars": 2, "quality": 1},
+        headers=people.client.headers,
+    )
+    assert rated.status_code == 201, rated.text
+    sign_in(site, people.other_client)
+    seen = site.get(f"/candidates/{lin.actor_id}").text
+    assert "1 rating so far" in seen and "of 5 on average" not in seen
+    sign_in(site, people.admin)
+    assert "2.0</strong> of 5 on average" in site.get(f"/candidates/{lin.actor_id}").text
+
+
 def test_a_client_rates_their_milestone_once(site: TestClient, people: People):
     milestone = open_milestone(site, people, people.candidate, people.client)
     sign_in(site, people.client)
@@ -311,6 +363,9 @@ def test_errors_are_pages_for_people_and_problems_for_the_api(site: TestClient, 
     page = site.get("/trials/no-such-trial")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "Not found" in page.text
+    # error pages carry the same protective headers as every other page
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["x-frame-options"] == "DENY"
     assert site.get("/operator").status_code == 403
     api = site.get("/v1/trials/no-such-trial", headers=people.candidate.headers)
     assert api.status_code == 404

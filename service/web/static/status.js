@@ -11,7 +11,12 @@
   var delay = 1000;
   function poll() {
     fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin", cache: "no-store"})
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (r) {
+        // The session ended: the page itself will now ask to sign in.
+        if (r.redirected || r.status === 401) { window.location.reload(); throw new Error("signed out"); }
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
       .then(function (body) {
         text.textContent = words[body.status] || body.status;
         text.className = "status status-" + body.status;
