@@ -47,7 +47,10 @@ class DecisionBatcher:
         self._pool = pool  # owned: closed by close()
         self._scorers = scorers
         self._waiting: list[_Pending] = []
-        self._flushers: set[asyncio.Task[None]] = set()
+        # Counted by the flushers themselves: a task's done-callback runs a loop turn late,
+        # and a question asked in between would find no flusher and wait forever.
+        self._running = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # strong references while they run
 
     @classmethod
     async def open(cls, database_url: str, scorers: Scorers) -> DecisionBatcher:
@@ -65,14 +68,22 @@ class DecisionBatcher:
         """A stored decision for one question; an unknown candidate or tier raises its error."""
         pending = _Pending(question, requested_by)
         self._waiting.append(pending)
-        if len(self._flushers) < MAX_IN_FLIGHT:
+        if self._running < MAX_IN_FLIGHT:
+            self._running += 1
             task = asyncio.create_task(self._flush())
-            self._flushers.add(task)
-            task.add_done_callback(self._flushers.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         # A caller that goes away cancels only its own future, never the shared batch.
         return await pending.answer
 
     async def _flush(self) -> None:
+        try:
+            await self._drain()
+        finally:
+            # No await between the last look at the queue and this: nothing can slip in.
+            self._running -= 1
+
+    async def _drain(self) -> None:
         while self._waiting:
             taken, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             batch = [p for p in taken if not p.answer.cancelled()]  # nobody waits for those

@@ -102,3 +102,21 @@ async def test_a_batch_that_cannot_reach_the_database_fails_its_questions_instea
             ),
             timeout=30,
         )
+
+
+async def test_questions_asked_one_after_another_are_each_answered(
+    api: TestClient, callers: Callers, database_url: str
+):
+    """A caller that asks again the moment its answer arrives must find a batch to join."""
+    platform = await key_id(database_url, callers.platform)
+    tier = tier_name()
+    put_policy(api, callers, tier, {"no_open_disputes": False})
+    question = Question(candidate=imported_candidate(api, callers), tier=tier, skills=())
+    batcher = await DecisionBatcher.open(database_url, Scorers())
+    try:
+        # asked from this very task (no wait_for: a new task would start a loop turn late)
+        async with asyncio.timeout(30):
+            answers = [await batcher.decide(question, requested_by=platform) for _ in range(5)]
+    finally:
+        await batcher.close()
+    assert len({a.id for a in answers}) == 5
