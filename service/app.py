@@ -101,7 +101,6 @@ def create_app(
         exception_handlers=with_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         template_config=web.template_config(),
         csrf_config=web.csrf_config(settings),
-        before_send=[web.secure_pages],
         openapi_config=OpenAPIConfig(
             title="trialgate",
             version="0.1.0",

@@ -12,40 +12,19 @@ from pathlib import Path
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.types import Message, Scope
 
 from service.settings import Settings
 from service.web import candidate, client, operator, signin
-from service.web.errors import is_page
 from service.web.render import register_filters
+from service.web.security import secure
 from service.web.sessions import provide_viewer
 
 HERE = Path(__file__).resolve().parent
 CSRF_COOKIE = "tg_csrf"
-
-# Pages never need another origin; `no-referrer` keeps sign-in link tokens out of logs elsewhere.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-def secure_pages(message: Message, scope: Scope) -> None:
-    """Every page response carries the headers, error pages and redirects included."""
-    if message["type"] == "http.response.start" and is_page(scope["path"]):
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            headers[name] = value
 
 
 def router() -> Router:
@@ -53,6 +32,7 @@ def router() -> Router:
         path="/",
         route_handlers=[*signin.ROUTES, *candidate.ROUTES, *client.ROUTES, *operator.ROUTES],
         dependencies={"viewer": Provide(provide_viewer)},
+        after_request=secure,
         include_in_schema=False,
     )
 

@@ -16,6 +16,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 
+from service.web.security import SECURITY_HEADERS, secure
 from service.web.sessions import SignInRequired
 
 API_PREFIXES = ("/v1/", "/schema", "/health", "/ready", "/static/")
@@ -64,7 +65,7 @@ def error_page(
             "viewer": None,
         },
         status_code=status,
-        headers=headers,
+        headers={**SECURITY_HEADERS, **(headers or {})},
         media_type=MediaType.HTML,
     )
 
@@ -72,9 +73,9 @@ def error_page(
 def _page_for(request: Request[Any, Any, Any], exc: Exception, response: Response[Any]) -> Any:
     if isinstance(exc, SignInRequired):
         if request.method != "GET":  # a form's target cannot be opened again after sign-in
-            return Redirect("/sign-in", status_code=303)
+            return secure(Redirect("/sign-in", status_code=303))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+        return secure(Redirect(f"/sign-in?next={quote(target, safe='')}", status_code=303))
     status = response.status_code
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return error_page(status, CSRF_MESSAGE)
