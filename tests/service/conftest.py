@@ -24,6 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
     role: str
     key: str
+    key_id: UUID
     actor_id: UUID | None = None
 
     @property
@@ -58,7 +59,8 @@ def api(app_settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-async def _caller(conn: asyncpg.Connection, role: str, kind: str | None, name: str) -> Caller:
+async def new_caller(conn: asyncpg.Connection, role: str, kind: str | None, name: str) -> Caller:
+    """A key of `role`; for a candidate or client `kind`, a new actor it acts as."""
     actor_id = None
     if kind:
         actor = await insert_actor(
@@ -70,8 +72,8 @@ async def _caller(conn: asyncpg.Connection, role: str, kind: str | None, name: s
             created_by=None,  # type: ignore[arg-type]
         )
         actor_id = actor.id
-    key, _ = await create_key(conn, role=role, actor_id=actor_id, name=name)  # type: ignore[arg-type]
-    return Caller(role=role, key=key, actor_id=actor_id)
+    key, key_id = await create_key(conn, role=role, actor_id=actor_id, name=name)  # type: ignore[arg-type]
+    return Caller(role=role, key=key, key_id=key_id, actor_id=actor_id)
 
 
 @pytest.fixture(scope="session")
@@ -79,11 +81,11 @@ async def callers(database_url: str) -> Callers:
     conn = await asyncpg.connect(database_url)
     try:
         return Callers(
-            admin=await _caller(conn, "admin", None, "operator"),
-            platform=await _caller(conn, "platform", None, "marketplace"),
-            candidate=await _caller(conn, "candidate", "candidate", "Ada"),
-            other_candidate=await _caller(conn, "candidate", "candidate", "Bob"),
-            client=await _caller(conn, "client", "client", "Acme"),
+            admin=await new_caller(conn, "admin", None, "operator"),
+            platform=await new_caller(conn, "platform", None, "marketplace"),
+            candidate=await new_caller(conn, "candidate", "candidate", "Ada"),
+            other_candidate=await new_caller(conn, "candidate", "candidate", "Bob"),
+            client=await new_caller(conn, "client", "client", "Acme"),
         )
     finally:
         await conn.close()

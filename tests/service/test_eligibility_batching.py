@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from uuid import UUID
 
 import asyncpg
 import pytest
@@ -13,27 +12,14 @@ from service.errors import UnprocessableError
 from service.reputation.batching import DecisionBatcher
 from service.reputation.eligibility import Question
 from service.reputation.scorers import Scorers
-from tests.service.conftest import Caller, Callers
+from tests.service.conftest import Callers
 from tests.service.test_eligibility_rules import imported_candidate, put_policy, tier_name
-
-
-async def key_id(database_url: str, caller: Caller) -> UUID:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await conn.fetchval(
-            "SELECT id FROM api_keys WHERE prefix = $1", caller.key.split("_")[1]
-        )
-    finally:
-        await conn.close()
 
 
 async def test_concurrent_questions_each_get_their_own_stored_decision(
     api: TestClient, callers: Callers, database_url: str
 ):
-    platform, admin = (
-        await key_id(database_url, callers.platform),
-        await key_id(database_url, callers.admin),
-    )
+    platform, admin = callers.platform.key_id, callers.admin.key_id
     strict, lenient = tier_name(), tier_name()
     put_policy(api, callers, strict, {"min_score": 100, "no_open_disputes": False})
     put_policy(api, callers, lenient, {"no_open_disputes": False})
@@ -88,7 +74,7 @@ async def test_concurrent_questions_each_get_their_own_stored_decision(
 async def test_a_batch_that_cannot_reach_the_database_fails_its_questions_instead_of_hanging(
     api: TestClient, callers: Callers, database_url: str
 ):
-    platform = await key_id(database_url, callers.platform)
+    platform = callers.platform.key_id
     tier = tier_name()
     put_policy(api, callers, tier, {})
     candidate = imported_candidate(api, callers)
@@ -108,7 +94,7 @@ async def test_questions_asked_one_after_another_are_each_answered(
     api: TestClient, callers: Callers, database_url: str
 ):
     """A caller that asks again the moment its answer arrives must find a batch to join."""
-    platform = await key_id(database_url, callers.platform)
+    platform = callers.platform.key_id
     tier = tier_name()
     put_policy(api, callers, tier, {"no_open_disputes": False})
     question = Question(candidate=imported_candidate(api, callers), tier=tier, skills=())

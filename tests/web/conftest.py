@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 import asyncpg
 import httpx
@@ -19,16 +18,13 @@ import uvicorn
 from litestar.testing import TestClient
 
 from service.app import create_app
-from service.auth import create_key
-from service.repo.actors import insert_actor
 from service.settings import Settings
-from tests.service.conftest import EXAMPLES, Caller, folder_files, tar_gz
+from tests.service.conftest import EXAMPLES, Caller, folder_files, new_caller, tar_gz
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-class Person(Caller, frozen=True, kw_only=True):
-    key_id: UUID  # the web session stands for this key
+Person = Caller  # a web session stands for the person's key
 
 
 class People(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,33 +55,17 @@ def site(web_settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-async def _person(conn: asyncpg.Connection, role: str, kind: str | None, name: str) -> Person:
-    actor_id = None
-    if kind:
-        actor = await insert_actor(
-            conn,
-            kind=kind,
-            external_ref=None,
-            display_name=name,
-            skills=["python"],
-            created_by=None,
-        )  # type: ignore[arg-type]
-        actor_id = actor.id
-    key, key_id = await create_key(conn, role=role, actor_id=actor_id, name=name)  # type: ignore[arg-type]
-    return Person(role=role, key=key, key_id=key_id, actor_id=actor_id)
-
-
 @pytest.fixture(scope="session")
 async def people(database_url: str) -> People:
     conn = await asyncpg.connect(database_url)
     try:
         return People(
-            admin=await _person(conn, "admin", None, "Ops"),
-            platform=await _person(conn, "platform", None, "Marketplace"),
-            candidate=await _person(conn, "candidate", "candidate", "Grace Hopper"),
-            other_candidate=await _person(conn, "candidate", "candidate", "Bob"),
-            client=await _person(conn, "client", "client", "Acme Ltd"),
-            other_client=await _person(conn, "client", "client", "Globex"),
+            admin=await new_caller(conn, "admin", None, "Ops"),
+            platform=await new_caller(conn, "platform", None, "Marketplace"),
+            candidate=await new_caller(conn, "candidate", "candidate", "Grace Hopper"),
+            other_candidate=await new_caller(conn, "candidate", "candidate", "Bob"),
+            client=await new_caller(conn, "client", "client", "Acme Ltd"),
+            other_client=await new_caller(conn, "client", "client", "Globex"),
         )
     finally:
         await conn.close()
