@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
+import msgspec
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from service.api.eligibility import PolicyIn
 from service.api.reputation import model_out
 from service.auth import require
 from service.repo import eligibility as eligibility_repo
@@ -14,6 +18,30 @@ from service.repo import models as models_repo
 from service.repo import operations
 from service.web.render import page
 from service.web.sessions import Viewer
+
+
+def policy_rules(body: dict[str, Any]) -> list[str]:
+    """A policy's rules in words, as the eligibility answer applies them."""
+    policy = msgspec.convert(body, PolicyIn)
+    rules = []
+    if policy.min_score > 0:
+        rules.append(f"Score at least {policy.min_score:g}")
+    if policy.min_lower_bound > 0:
+        rules.append(f"Lower end of the interval at least {policy.min_lower_bound:g}")
+    if policy.min_evidence > 0:
+        rules.append(f"At least {policy.min_evidence} pieces of evidence")
+    for need in policy.required_trials:
+        skill = "every skill the milestone asks for" if need.skill == "*" else need.skill
+        trials = "trial" if need.min_count == 1 else "trials"
+        rules.append(
+            f"{need.min_count} {trials} in {skill} scored {need.min_score:.0%} or more "
+            f"within {need.window_days:g} days"
+        )
+    if policy.no_open_disputes:
+        rules.append("No open dispute")
+    if not policy.allow_prior:
+        rules.append("Only a trained model's score counts, not the prior")
+    return rules or ["No rules: every candidate is eligible"]
 
 
 @get("/operator", include_in_schema=False)
@@ -35,7 +63,7 @@ async def operator_page(
         mix_total=total,
         failures=await operations.recent_failures(conn),
         models=[model_out(m) for m in await models_repo.list_versions(conn, limit=10)],
-        policies=await eligibility_repo.current_policies(conn),
+        policies=[(p, policy_rules(p.body)) for p in await eligibility_repo.current_policies(conn)],
     )
 
 

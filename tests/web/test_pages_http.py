@@ -383,5 +383,9 @@ def test_the_operator_page_shows_the_queue_models_and_policies(site: TestClient,
         "Recent failures",
         "Model versions",
         "standard",
+        # the seeded expert policy, in words
+        "Score at least 70",
+        "2 trials in every skill the milestone asks for scored 80% or more within 540 days",
+        "Only a trained model&#39;s score counts, not the prior",
     ):
         assert text in page.text
