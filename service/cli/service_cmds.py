@@ -29,6 +29,19 @@ def register(commands: Any) -> None:
     create.add_argument("--name", required=True, help="what the key is for")
     create.set_defaults(handler=_create_key)
 
+    revoke = actions.add_parser(
+        "revoke",
+        help="revoke keys at once: the API and web sessions stop accepting them "
+        "(a process that checked a key in the last 10 s may accept it until then)",
+    )
+    revoke.add_argument(
+        "keys", nargs="*", metavar="KEY", help="a whole key, its prefix (tg_xxxx), or its id"
+    )
+    revoke.add_argument(
+        "--actor", type=UUID, default=None, help="also every key of this candidate or client"
+    )
+    revoke.set_defaults(handler=_revoke_keys)
+
     bootstrap = actions.add_parser(
         "bootstrap", help="make the first admin key, once, and keep it in the data folder"
     )
@@ -70,6 +83,48 @@ def _create_key(args: argparse.Namespace, settings: Settings, env: dict[str, str
     print(key)
     say("store it now: it is not shown again")
     return 0
+
+
+def _key_refs(refs: list[str]) -> tuple[list[str], list[UUID]] | str:
+    """(prefixes, ids) from whole keys, prefixes and ids; or what is wrong with one."""
+    prefixes: list[str] = []
+    ids: list[UUID] = []
+    for ref in refs:
+        scheme, _, rest = ref.strip().partition("_")
+        if scheme == "tg" and rest:  # a whole key or just its public prefix
+            prefixes.append(rest.split("_", 1)[0])
+            continue
+        try:
+            ids.append(UUID(ref))
+        except ValueError:
+            return f"{ref!r} is not a key, a key prefix (tg_xxxx) or a key id"
+    return prefixes, ids
+
+
+def _revoke_keys(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    from service.repo.keys import revoke_keys  # noqa: PLC0415
+
+    refs = _key_refs(args.keys)
+    if isinstance(refs, str):
+        return fail(refs, 2)
+    if not args.keys and args.actor is None:
+        return fail("name the keys to revoke, or --actor", 2)
+
+    async def run() -> int:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            revoked = await revoke_keys(
+                conn, prefixes=refs[0], key_ids=refs[1], actor_id=args.actor
+            )
+        finally:
+            await conn.close()
+        for key in revoked:
+            print(f"revoked tg_{key.prefix} ({key.role}, {key.name}, id {key.id})")
+        if not revoked:
+            return fail("no such active key")
+        return 0
+
+    return asyncio.run(run())
 
 
 async def _admin_exists(database_url: str) -> bool:

@@ -42,3 +42,29 @@ async def find_active_key(conn: asyncpg.Connection, *, prefix: str) -> StoredKey
         prefix,
     )
     return msgspec.convert(dict(row), StoredKey) if row else None
+
+
+class RevokedKey(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    prefix: str
+    role: Role
+    name: str
+
+
+async def revoke_keys(
+    conn: asyncpg.Connection,
+    *,
+    prefixes: list[str],
+    key_ids: list[UUID],
+    actor_id: UUID | None,
+) -> list[RevokedKey]:
+    """Revoke the keys named by prefix or id, and every key acting as `actor_id`."""
+    rows = await conn.fetch(
+        "UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL "
+        "AND (prefix = ANY($1::text[]) OR id = ANY($2::uuid[]) OR actor_id = $3) "
+        "RETURNING id, prefix, role, name",
+        prefixes,
+        key_ids,
+        actor_id,
+    )
+    return [msgspec.convert(dict(r), RevokedKey) for r in rows]

@@ -8,12 +8,14 @@ import zipfile
 from uuid import UUID, uuid4
 
 import asyncpg
+import pytest
 from litestar.testing import TestClient
 
 from service.web.links import create_sign_in_link
 from service.web.markdown import render
 from tests.service.conftest import EXAMPLES
 from tests.service.test_api_roles import SOLUTION
+from tests.service.test_reputation_model import run_cli
 from tests.web.conftest import People, Person, csrf_token, open_milestone, sign_in
 
 
@@ -93,30 +95,45 @@ def test_signing_out_ends_the_session(site: TestClient, people: People):
     assert site.get("/trials", follow_redirects=False).status_code == 303
 
 
-async def test_revoking_the_key_ends_its_web_sessions(
-    site: TestClient, people: People, database_url: str
+def test_revoking_a_persons_keys_ends_their_web_sessions(
+    site: TestClient,
+    people: People,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ):
     created = site.post(
         "/v1/candidates", json={"display_name": "Mallory"}, headers=people.admin.headers
     )
-    link = site.post(
-        "/v1/sign-in-links", json={"actor_id": created.json()["id"]}, headers=people.admin.headers
-    )
+    actor_id = created.json()["id"]
+    link = site.post("/v1/sign-in-links", json={"actor_id": actor_id}, headers=people.admin.headers)
     assert link.status_code == 201, link.text
     path = link.json()["url"].removeprefix(str(site.base_url).rstrip("/"))
     site.cookies.clear()
     token = csrf_token(site.get(path).text)
     assert site.post(path, data={"_csrf_token": token}, follow_redirects=False).status_code == 303
     assert site.get("/trials").status_code == 200
-    conn = await asyncpg.connect(database_url)
-    try:
-        await conn.execute(
-            "UPDATE api_keys SET revoked_at = now() WHERE actor_id = $1",
-            created.json()["id"],
-        )
-    finally:
-        await conn.close()
+
+    # a bad reference is named and revokes nothing
+    code, _, err = run_cli(monkeypatch, capsys, database_url, "keys", "revoke", "mallory")
+    assert code == 2 and "'mallory' is not a key" in err
+    assert site.get("/trials").status_code == 200
+    # every key acting as the person, the one the link made included
+    code, out, _ = run_cli(monkeypatch, capsys, database_url, "keys", "revoke", "--actor", actor_id)
+    assert code == 0 and "revoked tg_" in out and "web sign-in link" in out
     assert site.get("/trials", follow_redirects=False).status_code == 303
+    code, _, err = run_cli(monkeypatch, capsys, database_url, "keys", "revoke", "--actor", actor_id)
+    assert code == 1 and "no such active key" in err
+
+    # a single key, named by the whole key as it was handed out
+    code, out, _ = run_cli(
+        monkeypatch, capsys, database_url, "keys", "create", "--role", "platform", "--name", "old"
+    )
+    key = out.strip()
+    code, out, _ = run_cli(monkeypatch, capsys, database_url, "keys", "revoke", key)
+    prefix = "_".join(key.split("_")[:2])  # tg_<prefix>; the secret may hold "_" too
+    assert code == 0 and out.startswith(f"revoked {prefix} (platform, old")
+    assert site.get("/v1/trials", headers={"Authorization": f"Bearer {key}"}).status_code == 401
 
 
 def test_a_sign_in_link_works_once(site: TestClient, people: People):
