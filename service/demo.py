@@ -22,7 +22,7 @@ import msgspec
 from scoring.events import Event, MilestoneOpened, MilestoneOutcome
 from scoring.simulate import simulate, spec_for_events
 from service.auth import create_key
-from service.repo.actors import insert_actor
+from service.repo.actors import insert_actor, list_actors
 from service.reputation.importer import import_history
 from service.reputation.scorers import Scorers
 from service.reputation.training import train_and_promote
@@ -40,8 +40,7 @@ class DemoPerson(msgspec.Struct, frozen=True, kw_only=True):
     role: str
     name: str
     key: str
-    key_id: UUID
-    actor_id: UUID | None
+    key_id: UUID  # sign-in links are made for this key
 
 
 class SavedDemo(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,9 +60,7 @@ class DemoReport(msgspec.Struct, frozen=True, kw_only=True):
 
 async def already_loaded(conn: asyncpg.Connection) -> bool:
     return bool(
-        await conn.fetchval(
-            "SELECT 1 FROM actors WHERE kind = 'candidate' AND external_ref = $1", CANDIDATE_REF
-        )
+        await list_actors(conn, kind="candidate", external_ref=CANDIDATE_REF, after=None, limit=1)
     )
 
 
@@ -160,7 +157,6 @@ async def load_demo(
                 name=name,
                 key=key,
                 key_id=key_id,
-                actor_id=actor.id if actor else None,
             )
         )
     return DemoReport(
