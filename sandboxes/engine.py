@@ -62,11 +62,3 @@ def engine_answers(base_url: str, *, timeout: float = 3.0) -> str | None:
     finally:
         client.close()
     return None
-
-
-def engine_version(base_url: str) -> str:
-    client = connect(base_url, timeout=5)
-    try:
-        return str(client.version().get("Version", "unknown"))
-    finally:
-        client.close()

@@ -352,9 +352,3 @@ def refused_for_shadowing(paths: Sequence[str]) -> Grade:
         + ", ".join(paths[:10]),
         flags=tuple(f"harness_file:{p}" for p in paths),
     )
-
-
-def candidate_view(grade: Grade) -> Grade:
-    """What a candidate may see: hidden tests as id and outcome only, and no raw output."""
-    tests = tuple(t if t.visible else msgspec.structs.replace(t, message="") for t in grade.tests)
-    return msgspec.structs.replace(grade, tests=tests, output="")

@@ -9,7 +9,6 @@ from scoring.verdicts import (
     ReportedCollectError,
     ReportedTest,
     TestRun,
-    candidate_view,
     judge,
     refused_for_shadowing,
     weight_of,
@@ -191,16 +190,6 @@ def test_hidden_test_source_in_the_output_is_flagged():
     run = _run(_all("passed"), output="look: assert secret_answer_function(41) == 42\n")
     grade = _judge(run, hidden_sources={"test_h.py": source})
     assert "hidden_test_source_in_output" in grade.flags
-
-
-def test_candidates_see_hidden_tests_without_messages_and_no_output():
-    grade = _judge(_run(_all("failed"), output="raw"))
-    view = candidate_view(grade)
-    assert view.output == ""
-    hidden = [t for t in view.tests if not t.visible]
-    visible = [t for t in view.tests if t.visible]
-    assert hidden and all(t.message == "" for t in hidden)
-    assert visible and all(t.message for t in visible)
 
 
 def test_shadowing_files_are_refused_with_an_integrity_error():
