@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import msgspec
 
 from service.cli.output import fail, say
 from service.settings import Settings
+
+if TYPE_CHECKING:  # the demo's stack loads only when the command runs
+    from service.demo import DemoPerson
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
 LINK_TTL_SECONDS = 7 * 24 * 3600
@@ -103,7 +106,7 @@ def _demo(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> 
 
 
 def _print(
-    people: list[Any], links: list[str], rated: str, base_url: str, *, as_json: bool
+    people: list[DemoPerson], links: list[str], rated: str, base_url: str, *, as_json: bool
 ) -> None:
     if as_json:
         out = [
