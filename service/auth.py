@@ -22,7 +22,8 @@ from service.repo import keys as keys_repo
 KEY_SCHEME = "tg"
 
 
-def _hash(secret: str) -> bytes:
+def secret_hash(secret: str) -> bytes:
+    """How every bearer secret is stored: API keys, web sessions, sign-in links."""
     return hashlib.sha256(secret.encode()).digest()
 
 
@@ -30,7 +31,7 @@ def new_key() -> tuple[str, str, bytes]:
     """(full key shown once, prefix stored, secret hash stored)."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    return f"{KEY_SCHEME}_{prefix}_{secret}", prefix, _hash(secret)
+    return f"{KEY_SCHEME}_{prefix}_{secret}", prefix, secret_hash(secret)
 
 
 async def create_key(
@@ -89,22 +90,22 @@ recent_keys = _RecentKeys()
 
 async def authenticate(request: Request, pool: asyncpg.Pool) -> Principal:
     prefix, secret = _parse(request.headers.get("authorization"))
-    secret_hash = _hash(secret)
-    cached = recent_keys.get(prefix, secret_hash)
+    hashed = secret_hash(secret)
+    cached = recent_keys.get(prefix, hashed)
     if cached is not None:
         return cached
     async with pool.acquire() as conn:
         principal = await verify_key(conn, prefix=prefix, secret=secret)
     if principal is None:
         raise UnauthorizedError("The API key is unknown or revoked.")
-    recent_keys.put(prefix, secret_hash, principal)
+    recent_keys.put(prefix, hashed, principal)
     return principal
 
 
 async def verify_key(conn: asyncpg.Connection, *, prefix: str, secret: str) -> Principal | None:
     """The principal of an active key, or None; never cached (sign-in pages use it too)."""
     stored = await keys_repo.find_active_key(conn, prefix=prefix)
-    if stored is None or not hmac.compare_digest(stored.secret_hash, _hash(secret)):
+    if stored is None or not hmac.compare_digest(stored.secret_hash, secret_hash(secret)):
         return None
     return Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
 

@@ -87,11 +87,13 @@ def _create_key(args: argparse.Namespace, settings: Settings, env: dict[str, str
 
 def _key_refs(refs: list[str]) -> tuple[list[str], list[UUID]] | str:
     """(prefixes, ids) from whole keys, prefixes and ids; or what is wrong with one."""
+    from service.auth import KEY_SCHEME  # noqa: PLC0415 - the key format's one definition
+
     prefixes: list[str] = []
     ids: list[UUID] = []
     for ref in refs:
         scheme, _, rest = ref.strip().partition("_")
-        if scheme == "tg" and rest:  # a whole key or just its public prefix
+        if scheme == KEY_SCHEME and rest:  # a whole key or just its public prefix
             prefixes.append(rest.split("_", 1)[0])
             continue
         try:

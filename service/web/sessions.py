@@ -6,7 +6,6 @@ with it; each page request checks both in one query.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -16,6 +15,7 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import Cookie, State
 
+from service.auth import secret_hash
 from service.auth_types import Principal, Role
 from service.errors import UnauthorizedError
 from service.repo import web_sessions as repo
@@ -44,7 +44,7 @@ class SignInRequired(UnauthorizedError):  # noqa: N818 - an outcome: the page se
 
 
 def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
+    return secret_hash(token)  # stored like an API key's secret
 
 
 async def start_session(conn: asyncpg.Connection, *, key_id: UUID) -> str:
