@@ -1,7 +1,10 @@
 """The conversation with a container's harness over Docker's attach socket.
 
-One request in (a JSON header line and a tar of the run's files, on stdin), one
-JSON line out (on stdout). Docker multiplexes the container's stdout and stderr
+One request in (a JSON header line and a tar of the run's files, on stdin); out
+(on stdout) a `started` line once the harness holds the request, before any
+candidate byte runs, then one JSON line with the outcome. The `started` line is
+how the host tells the infrastructure failing (no `started`) from a run that
+went wrong after the candidate's code began (the candidate's to answer for). Docker multiplexes the container's stdout and stderr
 on the socket as frames with an 8-byte header (stream, 0, 0, 0, big-endian
 length); see docker.utils.socket. The host bounds what it accepts in both time
 and bytes, so a wedged or babbling container cannot hang or flood the worker.
@@ -37,6 +40,7 @@ class _Header(msgspec.Struct, frozen=True, kw_only=True):
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
     ending: Ending
+    started: bool = False  # the harness acknowledged the request
     line: bytes = b""  # the harness's result line, when ending == "line"
     stderr: bytes = b""
 
@@ -57,13 +61,24 @@ def reply_cap(output_bytes: int) -> int:
 def pack_request(spec: RunSpec) -> bytes:
     """The bytes the harness expects on stdin. A malformed spec is the caller's
     bug, so it raises ValueError here rather than SandboxError later."""
-    if not spec.test_paths or not all(_inside(path) for path in spec.test_paths):
-        raise ValueError(f"test paths must be relative folders of the run: {spec.test_paths!r}")
+    sessions = spec.test_paths
+    if not (
+        0 < len(sessions) <= harness.MAX_SESSIONS
+        and len(set(sessions)) == len(sessions)
+        and all(_top_folder(path) and path != harness.SUBMISSION for path in sessions)
+    ):
+        raise ValueError(
+            f"test paths must be 1 to {harness.MAX_SESSIONS} distinct top-level folders"
+            f" other than {harness.SUBMISSION!r}: {sessions!r}"
+        )
+    allowed = {harness.SUBMISSION, *sessions}
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in sorted(spec.files.items()):
-            if not _inside(name):
-                raise ValueError(f"file path must be relative and inside the run: {name!r}")
+            if not _inside(name) or PurePosixPath(name).parts[0] not in allowed:
+                raise ValueError(
+                    f"file path must be under {harness.SUBMISSION}/ or a test path: {name!r}"
+                )
             info = tarfile.TarInfo(str(PurePosixPath(name)))
             info.size = len(data)
             info.mode = 0o644
@@ -78,6 +93,10 @@ def pack_request(spec: RunSpec) -> bytes:
     return msgspec.json.encode(header) + b"\n" + payload
 
 
+def _top_folder(name: str) -> bool:
+    return _inside(name) and len(PurePosixPath(name).parts) == 1 and not name.startswith(".")
+
+
 def _inside(name: str) -> bool:
     path = PurePosixPath(name)
     return (
@@ -89,11 +108,12 @@ def _inside(name: str) -> bool:
 
 
 def exchange(sock: RawSocket, request: bytes, *, seconds: float, cap: int) -> Reply:
-    """Send `request`, then read frames until the harness's first stdout line,
-    end of stream, `seconds` elapsed or more than `cap` bytes arrived."""
+    """Send `request`, then read frames until the harness's result line (the one
+    after `started`), end of stream, `seconds` elapsed or more than `cap` bytes arrived."""
     deadline = time.monotonic() + seconds
     stdout, stderr, pending = bytearray(), bytearray(), bytearray()
     received = 0
+    started = False
     try:
         sock.settimeout(seconds)
         sock.sendall(request)
@@ -101,10 +121,10 @@ def exchange(sock: RawSocket, request: bytes, *, seconds: float, cap: int) -> Re
             sock.settimeout(max(deadline - time.monotonic(), 0.001))
             chunk = sock.recv(256 * 1024)
             if not chunk:
-                return Reply(ending="eof", stderr=bytes(stderr))
+                return Reply(ending="eof", started=started, stderr=bytes(stderr))
             received += len(chunk)
             if received > cap:
-                return Reply(ending="overflow", stderr=bytes(stderr))
+                return Reply(ending="overflow", started=started, stderr=bytes(stderr))
             pending += chunk
             while len(pending) >= _FRAME.size:
                 stream, size = _FRAME.unpack_from(pending)
@@ -116,9 +136,15 @@ def exchange(sock: RawSocket, request: bytes, *, seconds: float, cap: int) -> Re
                     stdout += data
                 elif len(stderr) < STDERR_KEPT:
                     stderr += data[: STDERR_KEPT - len(stderr)]
-            # The harness writes its one line last and exits; there is no need to
+            if not started and (newline := stdout.find(b"\n")) >= 0:
+                if bytes(stdout[: newline + 1]) != harness.STARTED:
+                    return Reply(ending="eof", stderr=bytes(stderr) + bytes(stdout[:200]))
+                started = True
+                del stdout[: newline + 1]
+            # The harness writes its result line last and exits; there is no need to
             # wait for the stream to close.
-            if (newline := stdout.find(b"\n")) >= 0:
-                return Reply(ending="line", line=bytes(stdout[:newline]), stderr=bytes(stderr))
+            if started and (newline := stdout.find(b"\n")) >= 0:
+                line = bytes(stdout[:newline])
+                return Reply(ending="line", started=True, line=line, stderr=bytes(stderr))
     except TimeoutError:
-        return Reply(ending="timeout", stderr=bytes(stderr))
+        return Reply(ending="timeout", started=started, stderr=bytes(stderr))

@@ -5,15 +5,15 @@ started container from the warm pool, sends the request over the attach socket,
 reads the harness's one-line verdict and force-removes the container, whatever
 happened. Containers are never reused.
 
-Blame, decided once here: the harness reports every way the submission can
-misbehave (timeout, OOM of the pytest child, output flood, fork bomb, full disk).
-The host adds only what the harness cannot report itself: the harness silent past
-the wall time plus a grace (`timeout`), more bytes than a healthy harness ever
-writes (`output_limit`), and the container killed by the kernel's OOM killer
-before the harness could answer (`oom`; the cgroup was exhausted, and only
-candidate code allocates without bound). Any other silent death of the harness
-is the infrastructure's fault: PID 1 ignores every signal candidate code can
-send it and cannot be ptraced, so the candidate has no other way to kill it.
+Blame, decided once here. Before the harness says `started` (it holds the
+request and no candidate byte has run), anything that goes wrong is the
+infrastructure's: a raised SandboxError, retried. After it, the run belongs to
+the candidate unless a check that does not depend on the submission shows the
+infrastructure failed: the engine erring or unreachable, the container gone,
+or the runtime reporting an error of its own. So a silent harness past the wall
+time plus a grace is `timeout`, more bytes than a healthy harness writes is
+`output_limit`, the kernel's OOM kill of the container is `oom`, and any other
+ending without a readable report is `no_report`, counted against the candidate.
 """
 
 from __future__ import annotations
@@ -42,15 +42,28 @@ from sandboxes.interfaces import (
 )
 from sandboxes.pool import PoolKey, WarmPool
 
-HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
+HARNESS_SOURCES = tuple(
+    (Path(__file__).parent / name).read_text() for name in ("boundary.py", "harness.py")
+)
+# `python3 -I -c BOOTSTRAP boundary-source harness-source`: the sources travel in the
+# command, so a changed harness never needs a new image.
+BOOTSTRAP = (
+    "import sys, types\n"
+    "for name, source in zip(('trialgate_boundary', 'trialgate_harness'), sys.argv[1:3]):\n"
+    "    module = types.ModuleType(name)\n"
+    "    sys.modules[name] = module\n"
+    "    exec(compile(source, '<' + name + '>', 'exec'), module.__dict__)\n"
+    "sys.modules['trialgate_harness'].main()\n"
+)
+# PID 1 starts as root with these alone, to give each process its user; it drops
+# them (and root) before any candidate byte runs.
+HARNESS_CAPABILITIES = ["SETUID", "SETGID", "CHOWN", "SETPCAP"]
 LABEL = "trialgate.sandbox"
 # Which process made a container: a process killed outright (SIGKILL, a crash)
 # never removes its containers, so the next sandbox on the same host does.
 OWNER_LABEL = "trialgate.owner"
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 GRACE_SECONDS = 10.0  # the host's backstop beyond the harness's own wall clock
-UID = 10001  # the image's "sandbox" user
-USER = f"{UID}:{UID}"
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +145,10 @@ class DockerSandbox:
                 read_only=True,
                 # runc resets a tmpfs's mode to that of the image's directory (root,
                 # 0755 from WORKDIR), so the sandbox user must own /work outright.
+                # /work belongs to root: PID 1 makes a folder in it for the candidate
+                # and one for each session's tests, with their owners.
                 tmpfs={
-                    "/work": f"rw,nosuid,nodev,size={disk_mb}m,mode=1777,uid={UID},gid={UID}",
+                    "/work": f"rw,nosuid,nodev,size={disk_mb}m,mode=755,uid=0,gid=0",
                     "/tmp": "rw,nosuid,nodev,size=16m,mode=1777",  # noqa: S108 - a private tmpfs
                 },
                 mem_limit=memory,
@@ -141,6 +156,7 @@ class DockerSandbox:
                 pids_limit=pids,
                 nano_cpus=int(cpus * 1e9),
                 cap_drop=["ALL"],
+                cap_add=HARNESS_CAPABILITIES,
                 security_opt=["no-new-privileges"],
                 # No log driver: a flood of output never reaches the host's disk.
                 log_config=LogConfig(type=LogConfig.types.NONE),
@@ -150,8 +166,8 @@ class DockerSandbox:
             )
             container = self._api.create_container(
                 image,
-                command=["python3", "-I", "-c", HARNESS_SOURCE],
-                user=USER,
+                command=["python3", "-I", "-c", BOOTSTRAP, *HARNESS_SOURCES],
+                user="0:0",
                 stdin_open=True,
                 tty=False,
                 labels={
@@ -193,11 +209,17 @@ class DockerSandbox:
 
     def _outcome(self, container: str, reply: channel.Reply, started: float) -> RunOutcome:
         elapsed_ms = int((time.monotonic() - started) * 1000)
+        if not reply.started:
+            stderr = reply.stderr.decode("utf-8", "replace")[-2000:]
+            raise SandboxError(
+                f"the sandbox harness never took the request ({reply.ending}): {stderr}"
+            )
         if reply.ending == "line":
             try:
                 return msgspec.json.decode(reply.line, type=RunOutcome)
-            except msgspec.DecodeError as exc:
-                raise SandboxError(f"the harness's reply is not a RunOutcome: {exc}") from exc
+            except msgspec.DecodeError:
+                log.warning("unreadable report from sandbox %s", container, exc_info=True)
+                return RunOutcome(status="no_report", exit_code=None, duration_ms=elapsed_ms)
         if reply.ending == "timeout":
             return RunOutcome(status="timeout", exit_code=None, duration_ms=elapsed_ms)
         if reply.ending == "overflow":
@@ -210,11 +232,16 @@ class DockerSandbox:
             state = self._api.inspect_container(container)["State"]
         if state.get("OOMKilled"):
             return RunOutcome(status="oom", exit_code=None, duration_ms=elapsed_ms)
+        if state.get("Error"):
+            raise SandboxError(f"the container runtime failed: {state.get('Error')!r}")
         stderr = reply.stderr.decode("utf-8", "replace")[-2000:]
-        raise SandboxError(
-            f"the sandbox harness ended without a result (exit code {state.get('ExitCode')},"
-            f" error {state.get('Error')!r}): {stderr}"
+        log.warning(
+            "sandbox %s ended without a report (exit code %s): %s",
+            container,
+            state.get("ExitCode"),
+            stderr,
         )
+        return RunOutcome(status="no_report", exit_code=None, duration_ms=elapsed_ms)
 
     def _remove(self, container: str) -> None:
         """Force-remove; never raises, so it can sit in `finally` without masking

@@ -10,7 +10,10 @@ from typing import Literal, Protocol
 
 import msgspec
 
-RunStatus = Literal["ok", "nonzero_exit", "timeout", "oom", "output_limit"]
+# no_report: the run ended, after the candidate's code had started, without the
+# harness's report, and no check independent of the submission shows the
+# infrastructure failed; it counts against the candidate.
+RunStatus = Literal["ok", "nonzero_exit", "timeout", "oom", "output_limit", "no_report"]
 TestOutcome = Literal["passed", "failed", "error", "skipped"]
 
 
@@ -36,9 +39,10 @@ class RunSpec(msgspec.Struct, frozen=True, kw_only=True):
 
     `files` maps paths relative to the run's work directory to their bytes:
     the candidate's files under `submission/`, test trees under their own
-    top-level folders (`tests/`, `public_tests/`). `test_paths` names the
-    folders pytest collects; the candidate's folder is importable but never
-    collected and never shadows the standard library or pytest.
+    top-level folders (`tests/`, `public_tests/`). `test_paths` names those
+    folders, one test session each, run in this order and each with a fresh
+    process for the candidate's code: put the tests whose results the candidate
+    may read first. The candidate's code never sees any test folder.
     """
 
     image: str
@@ -64,6 +68,14 @@ class CollectError(msgspec.Struct, frozen=True, kw_only=True):
     message: str = ""
 
 
+class CompileError(msgspec.Struct, frozen=True, kw_only=True):
+    """A candidate's Python file that does not compile, as the grader's compiler saw it."""
+
+    path: str
+    line: int
+    message: str
+
+
 class RunOutcome(msgspec.Struct, frozen=True, kw_only=True):
     status: RunStatus
     exit_code: int | None  # pytest's exit code; None when the run was killed
@@ -77,7 +89,9 @@ class RunOutcome(msgspec.Struct, frozen=True, kw_only=True):
     pids_limit_hit: bool = False
     disk_full: bool = False
     protocol_errors: tuple[str, ...] = ()  # malformed, oversized or duplicated reporter events
-    tests_modified: tuple[str, ...] = ()  # test files changed, added or removed during the run
+    compile_errors: tuple[CompileError, ...] = ()
+    violations: tuple[str, ...] = ()  # how the candidate's process broke the test protocol
+    submission_ended: str | None = None  # the candidate's process ended while tests needed it
 
 
 class Sandbox(Protocol):

@@ -4,11 +4,17 @@ Pure: the grader hands in what the sandbox observed (`TestRun`); nothing here
 runs code. The sandbox failing is not judged here at all: it is raised
 elsewhere and retried, never turned into a candidate-facing verdict.
 
-Trust model: everything the in-container reporter says could have been forged
-by candidate code running in the same process. So the judge cross-checks the
-report against facts the candidate cannot forge (exit status, limits hit, the
-trial's expected test ids, canary tests whose outcome is known in advance) and
-answers `integrity_error` when they disagree, never `accepted`.
+Trust model: the report comes from the grader's side of the sandbox boundary
+(sandboxes/boundary.py), which candidate code cannot reach; what the candidate
+*can* do is break the protocol between the two, end its own process, or run
+out of a limit, and each of those is judged here, never as a pass. The report
+is still cross-checked (expected test ids, exit status against outcomes), so a
+fault on the grader's side is an `integrity_error`, never `accepted`.
+
+What a candidate reads (the summary, public tests' messages) is built from the
+grader's facts; text the candidate's code chose appears only as a short,
+escaped excerpt, and only from the public tests, which run before the hidden
+tests in a process of their own.
 """
 
 from __future__ import annotations
@@ -32,15 +38,15 @@ Verdict = Literal[
     "internal_error",
 ]
 Outcome = Literal["passed", "failed", "error", "skipped"]
-RunStatus = Literal["ok", "nonzero_exit", "timeout", "oom", "output_limit"]
+RunStatus = Literal["ok", "nonzero_exit", "timeout", "oom", "output_limit", "no_report"]
 
 PUBLIC_PREFIX = "public_tests/"
+EXCERPT_CAP = 200
 COMPILE_EXCEPTIONS = frozenset(
     {"SyntaxError", "IndentationError", "TabError", "ImportError", "ModuleNotFoundError"}
 )
 # pytest's exit codes: 0 all passed, 1 some failed, 2 interrupted (e.g. collection errors)
 PYTEST_OK, PYTEST_TESTS_FAILED = 0, 1
-LEAK_MIN_LINE = 24  # shorter lines (imports, asserts on small values) match too easily
 
 
 class ReportedTest(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +60,12 @@ class ReportedCollectError(msgspec.Struct, frozen=True, kw_only=True):
     nodeid: str
     exception: str
     message: str = ""
+
+
+class ReportedCompileError(msgspec.Struct, frozen=True, kw_only=True):
+    path: str
+    line: int
+    message: str
 
 
 class TestRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,18 +83,9 @@ class TestRun(msgspec.Struct, frozen=True, kw_only=True):
     pids_limit_hit: bool = False
     disk_full: bool = False
     protocol_errors: tuple[str, ...] = ()
-    tests_modified: tuple[str, ...] = ()
-
-
-class Canary(msgspec.Struct, frozen=True, kw_only=True):
-    """Two tests injected into every run: one must pass, one must fail."""
-
-    must_pass: str
-    must_fail: str
-
-    @property
-    def ids(self) -> frozenset[str]:
-        return frozenset({self.must_pass, self.must_fail})
+    compile_errors: tuple[ReportedCompileError, ...] = ()
+    violations: tuple[str, ...] = ()
+    submission_ended: str | None = None
 
 
 class TestResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,13 +122,10 @@ def _collect_error_covers(error_nodeid: str, test_id: str) -> bool:
 
 
 def _results(
-    run: TestRun,
-    expected: Sequence[str],
-    weights: Mapping[str, float],
-    canary_ids: frozenset[str],
+    run: TestRun, expected: Sequence[str], weights: Mapping[str, float]
 ) -> tuple[list[TestResult], list[str], list[str]]:
     """Per-test results over the expected ids, plus ids reported but not expected, and missing."""
-    reported = {t.nodeid: t for t in run.tests if t.nodeid not in canary_ids}
+    reported = {t.nodeid: t for t in run.tests}
     results: list[TestResult] = []
     missing: list[str] = []
     for test_id in expected:
@@ -151,6 +151,8 @@ def _results(
             missing.append(test_id)
         message = (
             f"not run: {blocker.exception} while collecting {blocker.nodeid}: {blocker.message}"
+            if blocker and visible
+            else f"not run: {blocker.exception} while collecting {blocker.nodeid}"
             if blocker
             else "not run"
         )
@@ -161,11 +163,29 @@ def _results(
     return results, extra, missing
 
 
-def _last_error_line(error: ReportedCollectError) -> str:
-    """The exception's own line, without the traceback: candidates read the summary, and a
-    traceback through a hidden test module would show its source."""
+def excerpt(text: str, limit: int = EXCERPT_CAP) -> str:
+    """A short excerpt of text the candidate's code may have chosen, with anything
+    unprintable escaped, safe to show in a summary."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return shown + ("…" if len(text) > limit else "")
+
+
+def _collect_summary(run: TestRun, error: ReportedCollectError, kind: Verdict) -> str:
+    """What went wrong while loading the tests, in words the grader chose. The
+    exception's own line is quoted only from the public tests: their session ran
+    before the candidate's code met any hidden test."""
+    if kind == "compile_error" and run.compile_errors:
+        first = run.compile_errors[0]
+        where = (
+            f"{excerpt(first.path, 100)}, line {first.line}"
+            if first.line
+            else excerpt(first.path, 100)
+        )
+        return f"{where}: {excerpt(first.message)}"
+    if not error.nodeid.startswith(PUBLIC_PREFIX):
+        return f"{error.exception} while loading the hidden tests."
     lines = [line[1:].strip() for line in error.message.splitlines() if line.startswith("E ")]
-    return (lines[-1] if lines else error.exception)[:300]
+    return f"{error.exception} while loading the tests: {excerpt(lines[-1] if lines else '')}"
 
 
 def _score(results: Sequence[TestResult]) -> float:
@@ -175,29 +195,12 @@ def _score(results: Sequence[TestResult]) -> float:
     return round(sum(r.weight for r in results if r.outcome == "passed") / total, 6)
 
 
-def _leak_flags(output: str, hidden_sources: Mapping[str, bytes]) -> list[str]:
-    lines = {
-        line.strip()
-        for source in hidden_sources.values()
-        for line in source.decode("utf-8", "replace").splitlines()
-        if len(line.strip()) >= LEAK_MIN_LINE
-    }
-    return ["hidden_test_source_in_output"] if any(line in output for line in lines) else []
-
-
 def judge(
-    run: TestRun,
-    *,
-    expected_ids: Sequence[str],
-    weights: Mapping[str, float] | None = None,
-    canary: Canary | None = None,
-    hidden_sources: Mapping[str, bytes] | None = None,
+    run: TestRun, *, expected_ids: Sequence[str], weights: Mapping[str, float] | None = None
 ) -> Grade:
-    weights = weights or {}
-    canary_ids = canary.ids if canary else frozenset()
-    results, extra, missing = _results(run, expected_ids, weights, canary_ids)
+    results, extra, missing = _results(run, expected_ids, weights or {})
     score = _score(results)
-    flags = _leak_flags(run.output, hidden_sources or {})
+    flags: list[str] = []
     if run.output_truncated:
         flags.append("output_truncated")
     if any(r.outcome == "skipped" for r in results):
@@ -217,79 +220,56 @@ def judge(
             output=run.output,
         )
 
-    reported = {t.nodeid: t.outcome for t in run.tests}
-
-    # Whether the reported outcomes can be believed at all. Candidate code shares a
-    # process with the reporter, so anything that contradicts what it cannot forge
-    # voids the report.
-    distrust: tuple[Verdict, str, str] | None = None
-    if run.protocol_errors:
+    # Whether the outcomes can be believed at all: the candidate's code broke the
+    # protocol between it and the tests (its answers may be anything), or the
+    # grader's own report is malformed.
+    distrust: tuple[str, str] | None = None
+    if run.violations:
         distrust = (
-            "integrity_error",
-            "The test report was malformed: " + "; ".join(run.protocol_errors[:3]),
-            "report_malformed",
+            "The submission's code broke the protocol between it and the tests.",
+            "boundary_violation",
         )
-    elif run.tests_modified:
-        distrust = (
-            "integrity_error",
-            "The test files were changed during the run: " + ", ".join(run.tests_modified[:5]),
-            "tests_modified",
-        )
-    elif canary and reported.get(canary.must_fail) == "passed":
-        distrust = (
-            "integrity_error",
-            "The test machinery was tampered with: a test that must fail passed.",
-            "canary_failed",
-        )
-    elif canary and reported.get(canary.must_pass) not in (None, "passed"):
-        distrust = (
-            "integrity_error",
-            "The test machinery was tampered with: a test that must pass failed.",
-            "canary_failed",
-        )
+    elif run.protocol_errors:
+        distrust = ("The test report was malformed.", "report_malformed")
     trusted = distrust is None
+    distrust_flags = (
+        [distrust[1], *(f"violation:{v}" for v in run.violations[:3])] if distrust else []
+    )
 
     # 1. Limits: the candidate used more than the trial allows. Never a pass, so these
     # name the cause; the passed share counts only when the report is trustworthy.
-    limit_flags = [distrust[2]] if distrust else []
     if run.pids_limit_hit and not run.session_finished:
         return grade(
             "runtime_error",
             "The run started more processes than the limit.",
             keep_score=trusted,
-            more=["process_limit", *limit_flags],
+            more=["process_limit", *distrust_flags],
         )
-    if run.status == "timeout":
-        return grade(
-            "time_limit_exceeded",
-            "The tests did not finish within the time limit.",
-            keep_score=trusted,
-            more=limit_flags,
-        )
-    if run.status == "oom":
-        return grade(
-            "memory_limit_exceeded",
-            "The run used more memory than the limit.",
-            keep_score=trusted,
-            more=limit_flags,
-        )
-    if run.status == "output_limit":
-        return grade(
-            "output_limit_exceeded",
-            "The run printed more output than the limit.",
-            keep_score=trusted,
-            more=limit_flags,
-        )
+    limits: dict[str, tuple[Verdict, str]] = {
+        "timeout": ("time_limit_exceeded", "The tests did not finish within the time limit."),
+        "oom": ("memory_limit_exceeded", "The run used more memory than the limit."),
+        "output_limit": ("output_limit_exceeded", "The run printed more output than the limit."),
+    }
+    if run.status in limits:
+        verdict, summary = limits[run.status]
+        return grade(verdict, summary, keep_score=trusted, more=distrust_flags)
     if run.disk_full:
         return grade(
             "output_limit_exceeded",
             "The run wrote more data to disk than the limit.",
             keep_score=trusted,
-            more=["disk_full", *limit_flags],
+            more=["disk_full", *distrust_flags],
         )
-    # 2. A report that cannot be believed.
+    # 2. A report that cannot be believed, or none at all.
     if distrust is not None:
-        return grade(distrust[0], distrust[1], keep_score=False, more=[distrust[2]])
+        return grade("integrity_error", distrust[0], keep_score=False, more=distrust_flags)
+    if run.status == "no_report":
+        return grade(
+            "integrity_error",
+            "The run ended without a report from the tests.",
+            keep_score=False,
+            more=["no_report"],
+        )
     # 3. A run that stopped without finishing its report.
     if not run.session_finished:
         if run.exit_code == PYTEST_OK:
@@ -301,29 +281,37 @@ def judge(
             )
         how = "was killed" if run.exit_code is None else f"exited with code {run.exit_code}"
         return grade("runtime_error", f"The test process {how} before the tests finished.")
-    # 4. Collection failures are the candidate's code failing to import.
+    # 4. The candidate's process ended while the tests still needed it.
+    if run.submission_ended is not None:
+        return grade(
+            "runtime_error",
+            f"The submission's process ended during the tests ({excerpt(run.submission_ended, 60)}).",
+            more=["submission_ended"],
+        )
+    # 5. Collection failures are the candidate's code failing to import.
     if run.collect_errors:
         first = run.collect_errors[0]
-        kind = "compile_error" if first.exception in COMPILE_EXCEPTIONS else "runtime_error"
-        return grade(kind, f"{first.exception} while loading the tests: {_last_error_line(first)}")
-    # 5. The report must cover exactly the expected tests, canaries included.
+        kind: Verdict = (
+            "compile_error" if first.exception in COMPILE_EXCEPTIONS else "runtime_error"
+        )
+        return grade(kind, _collect_summary(run, first, kind))
+    # 6. The report must cover exactly the expected tests.
     if extra:
         return grade(
             "integrity_error",
-            f"The report names tests that do not exist: {', '.join(extra[:5])}",
+            f"The report names tests that do not exist: {excerpt(', '.join(extra[:5]))}",
             keep_score=False,
             more=["unexpected_tests"],
         )
-    if missing or (canary and not canary.ids <= reported.keys()):
-        gone = missing or sorted((canary.ids if canary else frozenset()) - reported.keys())
+    if missing:
         return grade(
             "integrity_error",
-            f"The report leaves out tests: {', '.join(list(gone)[:5])}",
+            f"The report leaves out tests: {excerpt(', '.join(missing[:5]))}",
             keep_score=False,
             more=["missing_tests"],
         )
-    # 6. The exit status must agree with the outcomes (canaries make a clean run exit 1).
-    any_failure = any(o in {"failed", "error"} for o in reported.values())
+    # 7. The exit status must agree with the outcomes.
+    any_failure = any(r.outcome in {"failed", "error"} for r in results)
     if (run.exit_code == PYTEST_OK and any_failure) or (
         run.exit_code == PYTEST_TESTS_FAILED and not any_failure
     ):

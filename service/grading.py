@@ -7,17 +7,19 @@ it in a thread.
 
 from __future__ import annotations
 
-import secrets
-
 import msgspec
 
 from sandboxes.interfaces import RunLimits, RunOutcome, RunSpec, Sandbox
-from scoring.verdicts import Canary, Grade, TestRun, judge, refused_for_shadowing
+from scoring.verdicts import Grade, TestRun, judge, refused_for_shadowing
 from trials.manifest import RUNTIMES
 from trials.package import TrialPackage
 from trials.submissions import harness_shadowing
 
-TEST_TREES = ("tests", "public_tests")
+# Public tests first: each folder is a session of its own, and a session runs only
+# after the last has ended, so nothing the hidden tests show the candidate's code
+# can reach a public test's message.
+TEST_TREES = ("public_tests", "tests")
+HINT_CAP = 300
 
 
 class TrialCheck(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,28 +35,11 @@ class TrialCheck(msgspec.Struct, frozen=True, kw_only=True):
     starter: Grade
 
 
-def _canary(nonce: str) -> tuple[Canary, str, bytes]:
-    # A neutral module name, unpredictable per run, so code aiming to forge a report
-    # cannot tell the canaries apart from the trial's own tests by name.
-    filename = f"tests/test_{nonce}.py"
-    source = (
-        f"def test_{nonce}_a():\n    pass\n\n\n"
-        f"def test_{nonce}_b():\n    assert False, 'this test must fail'\n"
-    ).encode()
-    canary = Canary(
-        must_pass=f"{filename}::test_{nonce}_a", must_fail=f"{filename}::test_{nonce}_b"
-    )
-    return canary, filename, source
-
-
-def run_spec(
-    package: TrialPackage, files: dict[str, bytes], canary_file: tuple[str, bytes]
-) -> RunSpec:
+def run_spec(package: TrialPackage, files: dict[str, bytes]) -> RunSpec:
     limits = package.manifest.limits
     tree: dict[str, bytes] = {f"submission/{path}": data for path, data in files.items()}
     tree.update({f"tests/{path}": data for path, data in package.tests.items()})
     tree.update({f"public_tests/{path}": data for path, data in package.public_tests.items()})
-    tree[canary_file[0]] = canary_file[1]
     return RunSpec(
         image=RUNTIMES[package.manifest.runtime],
         files=tree,
@@ -72,12 +57,8 @@ def _as_test_run(outcome: RunOutcome) -> TestRun:
     return msgspec.convert(msgspec.to_builtins(outcome), TestRun)
 
 
-def run_files(
-    sandbox: Sandbox, package: TrialPackage, files: dict[str, bytes]
-) -> tuple[TestRun, Canary]:
-    canary, name, source = _canary(secrets.token_hex(6))
-    outcome = sandbox.run(run_spec(package, files, (name, source)))
-    return _as_test_run(outcome), canary
+def run_files(sandbox: Sandbox, package: TrialPackage, files: dict[str, bytes]) -> TestRun:
+    return _as_test_run(sandbox.run(run_spec(package, files)))
 
 
 def grade_submission(
@@ -91,35 +72,34 @@ def grade_submission(
     shadowing = harness_shadowing(files)
     if shadowing:
         return refused_for_shadowing(shadowing)
-    run, canary = run_files(sandbox, package, files)
-    return judge(
-        run,
-        expected_ids=expected_tests,
-        weights=package.manifest.weights,
-        canary=canary,
-        hidden_sources=package.tests,
-    )
+    run = run_files(sandbox, package, files)
+    return judge(run, expected_ids=expected_tests, weights=package.manifest.weights)
+
+
+def _first_line_of_error(message: str) -> str:
+    lines = [line[1:].strip() for line in message.splitlines() if line.startswith("E ")]
+    return (lines[0] if lines else message.strip().splitlines()[-1:] or [""])[0][:HINT_CAP]
 
 
 def check_trial(sandbox: Sandbox, package: TrialPackage) -> TrialCheck:
-    """Grade the reference solution (must score 1.0) and the starter (must not)."""
+    """Grade the reference solution (must score 1.0) and the starter (must not).
+
+    A test that fails against the reference solution is named with its first
+    error line: that is also how a test that cannot work across the sandbox
+    boundary shows itself (it compares a submission object with a value of its
+    own, or reads what the boundary does not hand over), and why."""
     problems: list[str] = []
-    run, canary = run_files(sandbox, package, package.solution)
-    expected = tuple(sorted(t.nodeid for t in run.tests if t.nodeid not in canary.ids))
+    run = run_files(sandbox, package, package.solution)
+    expected = tuple(sorted(t.nodeid for t in run.tests))
     if not expected:
         problems.append("solution/: the run reported no tests")
-    solution = judge(
-        run,
-        expected_ids=expected,
-        weights=package.manifest.weights,
-        canary=canary,
-        hidden_sources=package.tests,
-    )
+    solution = judge(run, expected_ids=expected, weights=package.manifest.weights)
     if solution.verdict != "accepted":
-        failing = [t.id for t in solution.tests if t.outcome != "passed"][:5]
-        problems.append(
-            f"solution/: must be accepted, got {solution.verdict} ({solution.summary})"
-            + (f"; not passing: {', '.join(failing)}" if failing else "")
+        problems.append(f"solution/: must be accepted, got {solution.verdict} ({solution.summary})")
+        problems.extend(
+            f"{t.id}: fails against the solution: {_first_line_of_error(t.message)}"
+            for t in solution.tests
+            if t.outcome != "passed"
         )
     starter = grade_submission(sandbox, package, package.starter, expected_tests=expected)
     if starter.verdict == "accepted":

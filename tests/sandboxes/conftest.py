@@ -4,8 +4,10 @@ check that no sandbox container outlives these tests."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import docker
 import msgspec
@@ -25,13 +27,29 @@ def sandbox_containers(client: docker.DockerClient) -> set[str]:
     return {c["Id"] for c in client.api.containers(all=True, filters={"label": LABEL})}
 
 
-def make_spec(files: dict[str, str], *, image: str = IMAGE, **limits: float) -> RunSpec:
+def make_spec(
+    files: dict[str, str],
+    *,
+    image: str = IMAGE,
+    test_paths: tuple[str, ...] = ("tests",),
+    **limits: float,
+) -> RunSpec:
     """A RunSpec from source texts (dedented), with LIMITS overridden by `limits`."""
     return RunSpec(
         image=image,
         files={path: textwrap.dedent(text).encode() for path, text in files.items()},
+        test_paths=test_paths,
         limits=msgspec.structs.replace(LIMITS, **limits),
     )
+
+
+def as_candidate(probes: str, count: int) -> dict[str, str]:
+    """Files for a run where `probes` (functions named `probe_*`) run as the
+    candidate's code, each called by one test of the grader's."""
+    names = re.findall(r"^def (probe_\w+)", textwrap.dedent(probes), re.MULTILINE)
+    assert len(names) == count
+    calls = "".join(f"\n\ndef test_{name}():\n    probe.{name}()\n" for name in names)
+    return {"submission/probe.py": probes, "tests/test_probe.py": "import probe\n" + calls}
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +88,8 @@ def sandbox(client: docker.DockerClient, image: str) -> Iterator[DockerSandbox]:
 def run(sandbox: DockerSandbox) -> Callable[..., RunOutcome]:
     """run({path: source}, **limits) -> RunOutcome, on the shared sandbox."""
 
-    def run_files(files: dict[str, str], **limits: float) -> RunOutcome:
-        return sandbox.run(make_spec(files, **limits))
+    def run_files(files: dict[str, str], **options: Any) -> RunOutcome:
+        return sandbox.run(make_spec(files, **options))
 
     return run_files
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandboxes import channel
+from sandboxes import channel, harness
 from sandboxes.interfaces import RunLimits, RunSpec
 
 
@@ -56,29 +56,76 @@ def test_paths_outside_the_run_are_refused(name: str) -> None:
         channel.pack_request(RunSpec(image="i", files={name: b""}))
 
 
-@pytest.mark.parametrize("paths", [(), ("/tests",), ("../tests",), ("--pdb",)])
-def test_test_paths_outside_the_run_are_refused(paths: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "paths",
+    [
+        (),
+        ("/tests",),
+        ("../tests",),
+        ("--pdb",),
+        ("a/b",),
+        ("submission",),
+        (".home",),
+        ("t", "t"),
+        ("a", "b", "c"),
+    ],
+)
+def test_test_paths_that_are_not_distinct_top_folders_are_refused(paths: tuple[str, ...]) -> None:
     with pytest.raises(ValueError):
         channel.pack_request(RunSpec(image="i", files={}, test_paths=paths))
+
+
+def test_files_outside_the_submission_and_the_test_folders_are_refused() -> None:
+    with pytest.raises(ValueError):
+        channel.pack_request(RunSpec(image="i", files={"elsewhere/x.py": b""}))
 
 
 def test_reply_line_is_read_across_frames_and_stderr_kept_apart(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:
     host, engine = pair
-    engine.sendall(frame(2, b"warning\n") + frame(1, b'{"st') + frame(1, b'atus"}\ntrailing'))
+    started = harness.STARTED
+    engine.sendall(
+        frame(2, b"warning\n")
+        + frame(1, started[:5])
+        + frame(1, started[5:] + b'{"st')
+        + frame(1, b'atus"}\ntrailing')
+    )
     reply = channel.exchange(host, b"request", seconds=5, cap=10_000)
-    assert reply == channel.Reply(ending="line", line=b'{"status"}', stderr=b"warning\n")
+    assert reply == channel.Reply(
+        ending="line", started=True, line=b'{"status"}', stderr=b"warning\n"
+    )
     assert engine.recv(100) == b"request"
 
 
-def test_stream_closing_without_a_line_is_eof(pair: tuple[socket.socket, socket.socket]) -> None:
+def test_stream_closing_before_started_is_eof_not_started(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
     host, engine = pair
     engine.sendall(frame(1, b"partial") + frame(2, b"Traceback"))
     engine.shutdown(socket.SHUT_WR)
     assert channel.exchange(host, b"", seconds=5, cap=10_000) == channel.Reply(
         ending="eof", stderr=b"Traceback"
     )
+
+
+def test_stream_closing_after_started_says_the_run_had_started(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    host, engine = pair
+    engine.sendall(frame(1, harness.STARTED + b'{"status": "o'))
+    engine.shutdown(socket.SHUT_WR)
+    reply = channel.exchange(host, b"", seconds=5, cap=10_000)
+    assert (reply.ending, reply.started) == ("eof", True)
+
+
+def test_a_first_line_other_than_started_is_never_taken_as_started(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    host, engine = pair
+    engine.sendall(frame(1, b'{"status": "ok"}\n' + harness.STARTED + b'{"status": "ok"}\n'))
+    reply = channel.exchange(host, b"", seconds=5, cap=10_000)
+    assert (reply.ending, reply.started) == ("eof", False)
 
 
 def test_silence_past_the_deadline_is_a_timeout(pair: tuple[socket.socket, socket.socket]) -> None:

@@ -20,6 +20,7 @@ from sandboxes.interfaces import (
     RunSpec,
     SandboxError,
 )
+from tests.sandboxes.conftest import as_candidate
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("sandbox")]
 
@@ -59,52 +60,83 @@ def test_no_network_and_the_host_listener_hears_nothing(run: Run) -> None:
     assert_all_passed(outcome, 3)
 
 
-def test_candidate_cannot_reach_the_harness_stdout(run: Run) -> None:
+def test_candidate_cannot_reach_the_harness_stdout_or_the_tester(run: Run) -> None:
     probes = """
         import os
-        import pytest
 
-        def test_pid_1_fds_are_closed_to_us():
-            with pytest.raises(PermissionError):
-                open("/proc/1/fd/1", "w")
-            with pytest.raises(PermissionError):
-                os.listdir("/proc/1/fd")
+        def refused(action):
+            try:
+                action()
+            except PermissionError:
+                return
+            raise AssertionError(f"{action} was allowed")
 
-        def test_our_stdio_is_a_pipe_to_pid_1_and_dev_null():
+        def probe_pid_1_fds_are_closed_to_us():
+            refused(lambda: open("/proc/1/fd/1", "w"))
+            refused(lambda: os.listdir("/proc/1/fd"))
+
+        def probe_our_stdio_is_a_pipe_to_pid_1_and_dev_null():
             out, err = os.readlink("/proc/self/fd/1"), os.readlink("/proc/self/fd/2")
             assert out == err and out.startswith("pipe:")
             assert os.readlink("/proc/self/fd/0") == "/dev/null"
+
+        def probe_no_other_process_can_be_read_signalled_or_traced():
+            import ctypes, signal
+            others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+            graders = [p for p in others if os.stat(f"/proc/{p}").st_uid != os.getuid()]
+            assert 1 in graders and len(graders) >= 2  # PID 1 and the tester
+            libc = ctypes.CDLL(None, use_errno=True)
+            for pid in graders:
+                refused(lambda: os.kill(pid, signal.SIGKILL))
+                refused(lambda: open(f"/proc/{pid}/mem", "rb"))
+                refused(lambda: open(f"/proc/{pid}/environ", "rb"))
+                refused(lambda: os.listdir(f"/proc/{pid}/fd"))
+                assert libc.ptrace(16, pid, None, None) == -1  # PTRACE_ATTACH
+
+        def probe_the_tests_are_out_of_reach():
+            refused(lambda: os.listdir("/work/grader"))
+            refused(lambda: os.listdir("/work/grader/tests"))
+            refused(lambda: open("/work/grader/tests/test_probe.py", "rb"))
+            assert sorted(os.listdir("/work")) == ["grader", "submission"]
     """
-    assert_all_passed(run({"tests/test_pid1.py": probes}), 2)
+    assert_all_passed(run(as_candidate(probes, 4)), 4)
 
 
 def test_read_only_root_unprivileged_user_no_capabilities(run: Run) -> None:
     probes = """
         import errno, os
-        import pytest
 
-        @pytest.mark.parametrize("path", ["/etc/evil", "/usr/evil", "/evil"])
-        def test_root_filesystem_is_read_only(path):
-            with pytest.raises(OSError) as info:
-                open(path, "w")
-            assert info.value.errno == errno.EROFS
+        def probe_root_filesystem_is_read_only():
+            for path in ["/etc/evil", "/usr/evil", "/evil"]:
+                try:
+                    open(path, "w")
+                except OSError as exc:
+                    assert exc.errno == errno.EROFS
+                else:
+                    raise AssertionError(path)
 
-        def test_work_and_tmp_are_writable():
-            for path in ("/work/scratch", "/tmp/scratch"):
+        def probe_only_its_folder_and_tmp_are_writable():
+            for path in ("/work/submission/scratch", "/tmp/scratch"):
                 with open(path, "w") as file:
                     file.write("ok")
+            try:
+                open("/work/scratch", "w")
+            except PermissionError:
+                pass
+            else:
+                raise AssertionError("/work is writable")
 
-        def test_user_is_not_root():
-            assert (os.getuid(), os.getgid()) == (10001, 10001)
+        def probe_user_is_not_root():
+            assert (os.getuid(), os.getgid(), os.getgroups()) == (10001, 10001, [])
 
-        def test_no_capabilities_and_no_new_privileges():
+        def probe_no_capabilities_at_all_and_no_new_privileges():
             with open("/proc/self/status") as file:
                 status = dict(line.split(":", 1) for line in file if ":" in line)
-            for name in ("CapEff", "CapPrm", "CapBnd"):
-                assert status[name].strip() == "0" * 16
+            for name in ("CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"):
+                assert status[name].strip() == "0" * 16, name
             assert status["NoNewPrivs"].strip() == "1"
     """
-    assert_all_passed(run({"tests/test_privileges.py": probes}), 6)
+    assert_all_passed(run(as_candidate(probes, 4)), 4)
 
 
 def test_containers_are_never_reused_and_are_removed(client: docker.DockerClient, run: Run) -> None:

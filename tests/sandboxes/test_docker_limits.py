@@ -1,5 +1,6 @@
-"""Hostile submissions against the limits: each is stopped, reported as the
-submission's doing, and leaves nothing behind. LIMITS has wall_seconds=3."""
+"""Hostile submissions against the limits: the candidate's code (called by a
+test) is stopped, reported as the submission's doing, and leaves nothing
+behind. LIMITS has wall_seconds=3."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from sandboxes.docker import DockerSandbox
 from sandboxes.interfaces import RunOutcome, RunSpec
+from tests.sandboxes.conftest import as_candidate
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("sandbox")]
 
@@ -30,23 +32,23 @@ def run_once(run: Run, files: dict[str, str], **limits: float) -> RunOutcome:
     ["while True:\n        pass", "import time\n    time.sleep(10**6)"],
     ids=["busy-loop", "sleep"],
 )
-def test_endless_tests_time_out_at_the_wall_limit(run: Run, body: str) -> None:
-    outcome = run_once(run, {"tests/test_forever.py": f"def test_forever():\n    {body}\n"})
+def test_endless_code_times_out_at_the_wall_limit(run: Run, body: str) -> None:
+    outcome = run_once(run, as_candidate(f"def probe_forever():\n    {body}\n", 1))
     assert (outcome.status, outcome.exit_code) == ("timeout", None)
     assert outcome.duration_ms >= 2900  # ran until the 3 s limit, not stopped early
 
 
 def test_memory_bomb_is_oom(run: Run) -> None:
     hog = """
-        def test_hog():
+        def probe_hog():
             hoard = []
             while True:
                 hoard.append(b"x" * 10_000_000)
     """
-    outcome = run({"tests/test_hog.py": hog}, memory_mb=128)
+    outcome = run(as_candidate(hog, 1), memory_mb=128)
     assert (outcome.status, outcome.exit_code) == ("oom", None)
     assert outcome.peak_memory_mb > 100
-    assert not outcome.session_finished
+    assert outcome.submission_ended == "killed by signal 9"
 
 
 def sandbox_user_processes() -> dict[int, str]:
@@ -70,7 +72,7 @@ def test_fork_bomb_hits_the_pids_limit_and_spares_the_host(
     bomb = """
         import os
 
-        def test_bomb():
+        def probe_bomb():
             while True:
                 try:
                     os.fork()
@@ -79,7 +81,7 @@ def test_fork_bomb_hits_the_pids_limit_and_spares_the_host(
     """
     with DockerSandbox(client, pool_size=0) as cold:  # the cold path gets a run too
         before = sandbox_user_processes()
-        outcome = cold.run(spec({"tests/test_bomb.py": bomb}))
+        outcome = cold.run(spec(as_candidate(bomb, 1)))
     assert outcome.status == "timeout"
     assert outcome.pids_limit_hit
     # New sandbox-user processes may only be harnesses of containers that still
@@ -94,11 +96,11 @@ def test_flood_of_output_is_cut_at_the_output_limit(run: Run) -> None:
     flood = """
         import sys
 
-        def test_flood():
+        def probe_flood():
             while True:
                 sys.stdout.write("spam" * 1000 + "\\n")
     """
-    outcome = run_once(run, {"tests/test_flood.py": flood}, output_kb=64)
+    outcome = run_once(run, as_candidate(flood, 1), output_kb=64)
     assert (outcome.status, outcome.exit_code) == ("output_limit", None)
     assert outcome.output_truncated
     assert len(outcome.output.encode()) <= 64 * 1024
@@ -109,17 +111,17 @@ def test_filling_the_disk_is_reported(run: Run) -> None:
     filler = """
         import errno
 
-        def test_fill():
+        def probe_fill():
             chunk = b"x" * 1_000_000
             try:
-                with open("/work/big", "wb") as file:
+                with open("/work/submission/big", "wb") as file:
                     while True:
                         file.write(chunk)
                         file.flush()
             except OSError as exc:
                 assert exc.errno == errno.ENOSPC
     """
-    outcome = run({"tests/test_fill.py": filler}, disk_mb=16)
+    outcome = run(as_candidate(filler, 1), disk_mb=16)
     assert outcome.status == "ok", outcome.output
     assert outcome.disk_full
 
@@ -130,7 +132,7 @@ def test_background_daemons_are_killed_and_do_not_delay_the_run(run: Run) -> Non
     daemons = """
         import os, subprocess, time
 
-        def test_spawn_daemons():
+        def probe_spawn_daemons():
             subprocess.Popen(["sleep", "1000"], start_new_session=True)
             if os.fork() == 0:
                 os.setsid()
@@ -140,17 +142,29 @@ def test_background_daemons_are_killed_and_do_not_delay_the_run(run: Run) -> Non
                         time.sleep(0.01)
                 os._exit(0)
     """
-    outcome = run_once(run, {"tests/test_daemon.py": daemons})
+    outcome = run_once(run, as_candidate(daemons, 1))
     assert (outcome.status, outcome.exit_code) == ("ok", 0), outcome.output
 
 
-def test_harness_survives_signals_from_candidate_code(run: Run) -> None:
+def test_candidate_code_cannot_signal_the_harness_or_the_tester(run: Run) -> None:
     signaller = """
         import os, signal
 
-        def test_signal_pid_1():
-            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL):
-                os.kill(1, sig)
+        def probe_signal_everyone():
+            refused = 0
+            for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+                if os.stat(f"/proc/{pid}").st_uid == os.getuid():
+                    continue
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP, signal.SIGKILL):
+                    try:
+                        os.kill(pid, sig)
+                    except PermissionError:
+                        refused += 1
+            assert refused >= 8  # PID 1 and the tester, each signal refused
+            os.kill(-1, signal.SIGKILL)  # reaches only processes of its own user
+            os.kill(os.getpid(), signal.SIGKILL)
     """
-    outcome = run({"tests/test_signals.py": signaller})
-    assert (outcome.status, [t.outcome for t in outcome.tests]) == ("ok", ["passed"])
+    outcome = run(as_candidate(signaller, 1))
+    assert outcome.session_finished
+    assert [t.outcome for t in outcome.tests] == ["failed"]  # its own process died mid-call
+    assert outcome.submission_ended == "killed by signal 9"

@@ -1,5 +1,5 @@
-"""What a run reports: per-test events, collect errors, the session's end, and
-the reporter's resistance to candidate code in the same process."""
+"""What a run reports: per-test events, collect errors, the sessions' ends, and
+what the candidate's code, in its own process, can and cannot do to the report."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sandboxes.interfaces import RunOutcome
+from sandboxes.interfaces import CompileError, RunOutcome
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("sandbox")]
 
@@ -106,6 +106,9 @@ def test_syntax_error_in_the_candidate_module_is_a_collect_error(run: Run) -> No
         ("tests/test_add.py", "SyntaxError")
     ]
     assert "solution.py" in outcome.collect_errors[0].message
+    assert outcome.compile_errors == (
+        CompileError(path="solution.py", line=1, message="'(' was never closed"),
+    )
     assert outcome.session_finished
 
 
@@ -114,13 +117,42 @@ def test_import_error_names_its_exception(run: Run) -> None:
     assert [e.exception for e in outcome.collect_errors] == ["ModuleNotFoundError"]
 
 
-def test_os_exit_at_import_ends_without_session_finished(run: Run) -> None:
+def test_os_exit_at_import_is_the_submission_ending_not_a_lost_report(run: Run) -> None:
     quitter = "import os\nos._exit(0)\n"
     tests = "import solution\n\ndef test_never_runs():\n    pass\n"
     outcome = run({"submission/solution.py": quitter, "tests/test_add.py": tests})
-    assert (outcome.status, outcome.exit_code) == ("ok", 0)
-    assert not outcome.session_finished
+    assert outcome.session_finished  # the tester is not the candidate's process
     assert outcome.tests == ()
+    assert [e.nodeid for e in outcome.collect_errors] == ["tests/test_add.py"]
+    assert outcome.submission_ended == "exited with code 0"
+
+
+def test_sessions_run_in_order_each_with_a_fresh_submission_process(run: Run) -> None:
+    solution = """
+        import os
+        SEEN = []
+
+        def remember(value):
+            SEEN.append(value)
+            return os.getpid(), list(SEEN)
+    """
+    first = (
+        "from solution import remember\n\ndef test_first():\n    assert remember('a')[1] == ['a']\n"
+    )
+    second = "from solution import remember\n\ndef test_second():\n    assert remember('b')[1] == ['b']\n"
+    outcome = run(
+        {
+            "submission/solution.py": solution,
+            "public_tests/test_1.py": first,
+            "tests/test_2.py": second,
+        },
+        test_paths=("public_tests", "tests"),
+    )
+    assert [(t.nodeid, t.outcome) for t in outcome.tests] == [
+        ("public_tests/test_1.py::test_first", "passed"),
+        ("tests/test_2.py::test_second", "passed"),
+    ]
+    assert (outcome.status, outcome.exit_code, outcome.session_finished) == ("ok", 0, True)
 
 
 def test_candidate_modules_do_not_shadow_stdlib_or_pytest(run: Run) -> None:
@@ -150,24 +182,22 @@ def test_candidate_modules_do_not_shadow_stdlib_or_pytest(run: Run) -> None:
     assert [t.outcome for t in outcome.tests] == ["passed"], outcome.output
 
 
-def test_forged_and_garbage_events_become_protocol_errors(run: Run) -> None:
-    # Candidate code shares the reporter's process, so it can reach the event
-    # pipe; what it writes there is flagged, and never crashes the harness.
+def test_garbage_on_every_descriptor_is_a_violation_never_a_result(run: Run) -> None:
+    # The candidate's process holds only its end of the socket to the tester; what
+    # it writes there that is not an answer voids the run, and nothing it writes
+    # can reach the report.
     forger = """
         import os
 
         FORGED = b'{"kind": "test", "nodeid": "tests/test_a.py::test_a", "outcome": "passed"}'
-        for fd in range(3, 10):
+        for fd in range(0, 64):
             try:
-                os.write(fd, b"garbage\\n" + FORGED + b"\\n" + b"[" * 10000 + b"\\n")
-                break
+                os.write(fd, b"\\x00\\x00\\x00\\x05garbage\\n" + FORGED + b"\\n")
             except OSError:
                 pass
     """
     tests = "import solution\n\ndef test_a():\n    assert False\n"
     outcome = run({"submission/solution.py": forger, "tests/test_a.py": tests})
-    assert outcome.status == "nonzero_exit"
-    assert outcome.session_finished
-    assert any("malformed" in error for error in outcome.protocol_errors)
-    # The real report of test_a collides with the forged one: the judge sees both.
-    assert any("duplicate" in error for error in outcome.protocol_errors)
+    assert outcome.violations == ("a malformed message",)
+    assert outcome.protocol_errors == ()
+    assert [t.nodeid for t in outcome.tests] == []

@@ -203,10 +203,7 @@ def test_links_and_escapes_in_the_tar_are_refused(tmp_path: Path) -> None:
         harness.extract(tar_of(tarfile.TarInfo("../escape")), str(tmp_path))
 
 
-def test_main_and_sweep_refuse_to_run_outside_a_container() -> None:
-    # kill(-1) as root on the host would be a disaster; the guard is the safety net.
+def test_main_refuses_to_run_outside_a_container() -> None:
+    # Forking graders and changing users on the host would be a disaster; the guard is the safety net.
     with pytest.raises(SystemExit):
         harness.main()
-    supervisor = harness.Supervisor(0, 1, (-1, -1, -1))
-    with pytest.raises(RuntimeError):
-        supervisor.sweep()

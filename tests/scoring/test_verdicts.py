@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 
 from scoring.verdicts import (
-    Canary,
     ReportedCollectError,
+    ReportedCompileError,
     ReportedTest,
     TestRun,
     judge,
@@ -14,9 +14,6 @@ from scoring.verdicts import (
     weight_of,
 )
 
-CANARY = Canary(
-    must_pass="tests/test_c0ffee.py::test_c0ffee_a", must_fail="tests/test_c0ffee.py::test_c0ffee_b"
-)
 EXPECTED = (
     "public_tests/test_p.py::test_visible",
     "tests/test_h.py::test_one",
@@ -24,13 +21,8 @@ EXPECTED = (
 )
 
 
-def _run(outcomes: dict[str, str], *, canary_ok: bool = True, **overrides) -> TestRun:
+def _run(outcomes: dict[str, str], **overrides) -> TestRun:
     tests = [ReportedTest(nodeid=k, outcome=v, message=f"msg {k}") for k, v in outcomes.items()]  # type: ignore[arg-type]
-    if canary_ok:
-        tests += [
-            ReportedTest(nodeid=CANARY.must_pass, outcome="passed"),
-            ReportedTest(nodeid=CANARY.must_fail, outcome="failed"),
-        ]
     any_failure = any(t.outcome in {"failed", "error"} for t in tests)
     base = {
         "status": "ok" if not any_failure else "nonzero_exit",
@@ -47,7 +39,7 @@ def _all(outcome: str) -> dict[str, str]:
 
 
 def _judge(run: TestRun, **kwargs):
-    return judge(run, expected_ids=EXPECTED, canary=CANARY, **kwargs)
+    return judge(run, expected_ids=EXPECTED, **kwargs)
 
 
 def test_all_passing_is_accepted_with_full_score():
@@ -73,26 +65,25 @@ def test_skipped_hidden_tests_do_not_count_as_passed_and_are_flagged():
     assert "skipped_tests" in grade.flags
 
 
-def test_a_forced_pass_of_the_must_fail_canary_is_an_integrity_error():
-    run = _run(_all("passed"), canary_ok=False)
-    forged = msgspec.structs.replace(
-        run,
-        tests=(
-            *run.tests,
-            ReportedTest(nodeid=CANARY.must_pass, outcome="passed"),
-            ReportedTest(nodeid=CANARY.must_fail, outcome="passed"),
-        ),
-        exit_code=0,
-    )
-    grade = _judge(forged)
+def test_a_boundary_violation_voids_the_run_whatever_passed():
+    grade = _judge(_run(_all("passed"), violations=("a malformed message",)))
     assert (grade.verdict, grade.score) == ("integrity_error", 0.0)
-    assert "canary_failed" in grade.flags
+    assert "boundary_violation" in grade.flags
+    assert "malformed" not in grade.summary  # the reason is for operators
 
 
-def test_a_report_without_canaries_is_an_integrity_error():
-    grade = _judge(_run(_all("passed"), canary_ok=False))
-    assert grade.verdict == "integrity_error"
-    assert "missing_tests" in grade.flags
+def test_no_report_after_the_candidate_started_is_counted_against_it():
+    grade = _judge(_run({}, status="no_report", exit_code=None, session_finished=False))
+    assert (grade.verdict, grade.score) == ("integrity_error", 0.0)
+    assert "no_report" in grade.flags
+
+
+def test_the_submission_ending_mid_run_is_a_runtime_error_keeping_what_passed():
+    outcomes = _all("passed") | {"tests/test_h.py::test_two": "failed"}
+    grade = _judge(_run(outcomes, submission_ended="exited with code 3"))
+    assert grade.verdict == "runtime_error"
+    assert grade.summary == "The submission's process ended during the tests (exited with code 3)."
+    assert grade.score == round(2 / 3, 6)
 
 
 def test_missing_expected_tests_are_an_integrity_error():
@@ -110,23 +101,21 @@ def test_extra_reported_tests_are_an_integrity_error():
 
 
 def test_exit_status_contradicting_the_report_is_an_integrity_error():
-    run = _run(_all("passed"))
-    grade = _judge(msgspec.structs.replace(run, exit_code=0))  # canary failed, yet exit 0
+    run = _run(_all("passed") | {"tests/test_h.py::test_two": "failed"})
+    grade = _judge(msgspec.structs.replace(run, exit_code=0))  # a test failed, yet exit 0
     assert grade.verdict == "integrity_error"
     assert "exit_status_mismatch" in grade.flags
 
 
 def test_success_exit_without_a_finished_report_is_an_integrity_error():
-    run = _run({}, canary_ok=False, session_finished=False, exit_code=0)
+    run = _run({}, session_finished=False, exit_code=0)
     grade = _judge(run)
     assert grade.verdict == "integrity_error"
     assert "report_incomplete" in grade.flags
 
 
 def test_a_crash_without_a_finished_report_is_a_runtime_error():
-    grade = _judge(
-        _run({}, canary_ok=False, session_finished=False, exit_code=None, status="nonzero_exit")
-    )
+    grade = _judge(_run({}, session_finished=False, exit_code=None, status="nonzero_exit"))
     assert grade.verdict == "runtime_error"
 
 
@@ -146,29 +135,28 @@ def test_limits_give_their_verdicts_and_keep_the_passed_share():
         assert grade.verdict == verdict
         assert 0 < grade.score < 1
     assert _judge(_run(partial, disk_full=True)).verdict == "output_limit_exceeded"
-    fork = _judge(
-        _run({}, canary_ok=False, pids_limit_hit=True, session_finished=False, exit_code=None)
-    )
+    fork = _judge(_run({}, pids_limit_hit=True, session_finished=False, exit_code=None))
     assert fork.verdict == "runtime_error"
     assert "process_limit" in fork.flags
 
 
-def test_a_syntax_error_in_the_candidate_module_is_a_compile_error():
+def test_a_syntax_error_is_a_compile_error_named_by_the_graders_compiler():
     run = _run(
         {},
-        canary_ok=False,
         exit_code=2,
         collect_errors=(
             ReportedCollectError(
-                nodeid="tests/test_h.py", exception="SyntaxError", message="invalid syntax"
+                nodeid="public_tests/test_p.py", exception="SyntaxError", message="E   whatever"
             ),
             ReportedCollectError(
-                nodeid="public_tests/test_p.py", exception="SyntaxError", message="invalid syntax"
+                nodeid="tests/test_h.py", exception="SyntaxError", message="invalid syntax"
             ),
         ),
+        compile_errors=(ReportedCompileError(path="lru.py", line=17, message="expected ':'"),),
     )
     grade = _judge(run)
     assert grade.verdict == "compile_error"
+    assert grade.summary == "lru.py, line 17: expected ':'"
     assert all(t.outcome == "error" for t in grade.tests)
     assert grade.score == 0.0
 
@@ -176,7 +164,6 @@ def test_a_syntax_error_in_the_candidate_module_is_a_compile_error():
 def test_an_exception_at_import_is_a_runtime_error():
     run = _run(
         {},
-        canary_ok=False,
         exit_code=2,
         collect_errors=(
             ReportedCollectError(nodeid="tests/test_h.py", exception="SystemExit", message="0"),
@@ -185,11 +172,19 @@ def test_an_exception_at_import_is_a_runtime_error():
     assert _judge(run).verdict == "runtime_error"
 
 
-def test_hidden_test_source_in_the_output_is_flagged():
-    source = b"def test_one():\n    assert secret_answer_function(41) == 42\n"
-    run = _run(_all("passed"), output="look: assert secret_answer_function(41) == 42\n")
-    grade = _judge(run, hidden_sources={"test_h.py": source})
-    assert "hidden_test_source_in_output" in grade.flags
+def test_what_the_candidate_chose_is_quoted_only_from_public_tests_and_escaped():
+    chosen = "E   ValueError: \x1b[31m" + "leak " * 200
+    public = ReportedCollectError(
+        nodeid="public_tests/test_p.py", exception="ValueError", message=chosen
+    )
+    hidden = ReportedCollectError(nodeid="tests/test_h.py", exception="ValueError", message=chosen)
+    shown = _judge(_run({}, exit_code=2, collect_errors=(public, hidden))).summary
+    assert shown.startswith("ValueError while loading the tests: ValueError: \\x1b[31mleak")
+    assert len(shown) < 300
+    silent = _judge(_run({}, exit_code=2, collect_errors=(hidden, public))).summary
+    assert silent == "ValueError while loading the hidden tests."
+    grade = _judge(_run({}, exit_code=2, collect_errors=(hidden,)))
+    assert all("leak" not in t.message for t in grade.tests if not t.visible)
 
 
 def test_shadowing_files_are_refused_with_an_integrity_error():
@@ -205,25 +200,14 @@ def test_first_matching_weight_pattern_wins():
     assert weight_of("public_tests/test_p.py::x", weights) == 1
 
 
-def test_a_forged_report_under_a_limit_keeps_the_limit_verdict_but_scores_nothing():
-    run = _run(_all("passed"), canary_ok=False)
-    forged = msgspec.structs.replace(
-        run,
-        tests=(
-            *run.tests,
-            ReportedTest(nodeid=CANARY.must_pass, outcome="passed"),
-            ReportedTest(nodeid=CANARY.must_fail, outcome="passed"),
-        ),
+def test_a_violation_under_a_limit_keeps_the_limit_verdict_but_scores_nothing():
+    run = _run(
+        _all("passed"),
+        violations=("a malformed message",),
         status="timeout",
         exit_code=None,
         session_finished=False,
     )
-    grade = _judge(forged)
+    grade = _judge(run)
     assert (grade.verdict, grade.score) == ("time_limit_exceeded", 0.0)
-    assert "canary_failed" in grade.flags
-
-
-def test_changed_test_files_are_an_integrity_error():
-    grade = _judge(_run(_all("passed"), tests_modified=("tests/test_h.py",)))
-    assert (grade.verdict, grade.score) == ("integrity_error", 0.0)
-    assert "tests_modified" in grade.flags
+    assert "boundary_violation" in grade.flags

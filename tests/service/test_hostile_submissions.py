@@ -1,7 +1,10 @@
 """Hostile submissions through `trialgate grade --json`, on the real engine.
 
-Every submission below carries a *correct* solution plus an attack, so the only
-thing standing between it and `accepted` is the defence under test.
+Each submission below carries a solution plus an attack: a *correct* one where
+the attack tries to void or stall the run (so only the defence stands between
+it and `accepted`), a *wrong* one where the attack tries to forge a pass (so
+the verdict must be what the wrong code earns). The red-team corpus in
+tests/redteam goes further.
 """
 
 from __future__ import annotations
@@ -67,8 +70,11 @@ def grade(trial: Path, tmp_path: Path, files: dict[str, str]) -> dict:
     return json.loads(lines[0])
 
 
-def with_attack(attack: str, *, before: bool = False) -> dict[str, str]:
-    return {"calc.py": attack + "\n" + SOLUTION if before else SOLUTION + "\n" + attack}
+WRONG = SOLUTION.replace("return a + b", "return a - b")
+
+
+def with_attack(attack: str, *, before: bool = False, solution: str = SOLUTION) -> dict[str, str]:
+    return {"calc.py": attack + "\n" + solution if before else solution + "\n" + attack}
 
 
 def test_the_plain_solution_is_accepted(trial, tmp_path):
@@ -103,12 +109,15 @@ HOSTILE = {
         None,
     ),
     "huge_file": (
-        "import os\nwith open('/work/junk.bin', 'wb') as f:\n    while True:\n        f.write(os.urandom(2**20))\n",
+        "import os\nwith open('/work/submission/junk.bin', 'wb') as f:\n    while True:\n        f.write(os.urandom(2**20))\n",
         {"output_limit_exceeded"},
         "disk_full",
     ),
     "sys_exit_at_import": ("import sys\nsys.exit(0)\n", {"runtime_error"}, None),
-    "os_exit_at_import": ("import os\nos._exit(0)\n", {"integrity_error"}, "report_incomplete"),
+    "os_exit_at_import": ("import os\nos._exit(0)\n", {"runtime_error"}, "submission_ended"),
+}
+# Attacks on the report with a wrong solution: the verdict is what the wrong code earns.
+FORGERIES = {
     "force_passes_by_patching_pytest": (
         "import _pytest.reports\n"
         "_orig = _pytest.reports.TestReport.from_item_and_call.__func__\n"
@@ -117,8 +126,8 @@ HOSTILE = {
         "    report.outcome, report.longrepr = 'passed', None\n"
         "    return report\n"
         "_pytest.reports.TestReport.from_item_and_call = classmethod(_forged)\n",
-        {"integrity_error"},
-        "canary_failed",
+        {"partial", "failed"},
+        None,
     ),
     "forged_events_on_every_pipe": (
         "import os, json\n"
@@ -128,16 +137,18 @@ HOSTILE = {
         "    except OSError:\n"
         "        pass\n",
         {"integrity_error"},
-        "report_malformed",
+        "boundary_violation",
     ),
     "rewrite_hidden_tests": (
         "import os, pathlib\n"
-        "for path in pathlib.Path('/work/tests').rglob('*.py'):\n"
-        "    os.chmod(path.parent, 0o755)\n"
-        "    os.chmod(path, 0o644)\n"
-        "    path.write_text('def test_nothing():\\n    pass\\n')\n",
-        {"integrity_error"},
-        "tests_modified",
+        "for root in ('/work/grader', '/work/grader/tests', '/work/tests'):\n"
+        "    try:\n"
+        "        for path in pathlib.Path(root).rglob('*.py'):\n"
+        "            path.write_text('def test_nothing():\\n    pass\\n')\n"
+        "    except OSError:\n"
+        "        pass\n",
+        {"partial", "failed"},
+        None,
     ),
 }
 
@@ -152,16 +163,28 @@ def test_hostile_submissions_get_their_verdict_and_never_a_silent_pass(trial, tm
     assert result["verdict"] != "accepted"
 
 
+@pytest.mark.parametrize("case", sorted(FORGERIES))
+def test_forgeries_with_a_wrong_solution_get_what_the_wrong_code_earns(trial, tmp_path, case):
+    attack, verdicts, flag = FORGERIES[case]
+    result = grade(trial, tmp_path, with_attack(attack, solution=WRONG))
+    assert result["verdict"] in verdicts, result
+    if flag:
+        assert flag in result["flags"], result
+    assert result["score"] < 1.0
+
+
 def test_attacks_that_drop_a_wrong_answer_elsewhere_do_not_pass(trial, tmp_path):
     """A fake report file is just a file: the verdict comes from the run."""
-    broken = SOLUTION.replace("return a + b", "return a - b")
     fake = '<testsuite tests="4" failures="0"><testcase name="test_add_small"/></testsuite>'
     attack = (
         "import pathlib\n"
         f"for where in ('/work/report.xml', '/tmp/report.xml', '/work/submission/report.json'):\n"
-        f"    pathlib.Path(where).write_text({fake!r})\n"
+        "    try:\n"
+        f"        pathlib.Path(where).write_text({fake!r})\n"
+        "    except OSError:\n"
+        "        pass\n"
     )
-    result = grade(trial, tmp_path, {"calc.py": broken + "\n" + attack})
+    result = grade(trial, tmp_path, {"calc.py": WRONG + "\n" + attack})
     assert result["verdict"] in {"partial", "failed"}
 
 
@@ -175,10 +198,20 @@ def test_files_that_would_hijack_the_harness_are_an_integrity_error(trial, tmp_p
     assert f"harness_file:{name}" in result["flags"]
 
 
-def test_printing_the_hidden_tests_is_flagged_for_review(trial, tmp_path):
-    attack = "import pathlib\nfor p in pathlib.Path('/work/tests').rglob('*.py'):\n    print(p.read_text())\n"
+def test_the_hidden_tests_cannot_be_read_so_nothing_prints_them(trial, tmp_path):
+    attack = (
+        "import os\n"
+        "for root, _, names in os.walk('/', onerror=print):\n"
+        "    for name in names:\n"
+        "        if name.startswith('test_calc'):\n"
+        "            try:\n"
+        "                print(open(os.path.join(root, name)).read())\n"
+        "            except OSError as exc:\n"
+        "                print(exc)\n"
+    )
     result = grade(trial, tmp_path, with_attack(attack))
-    assert "hidden_test_source_in_output" in result["flags"]
+    assert result["verdict"] == "accepted"
+    assert "mul(10**20, 10**20)" not in result["output"]
 
 
 def test_a_socket_cannot_reach_the_host(trial, tmp_path):
