@@ -623,10 +623,7 @@ def tester_process(session: int, control_fd: int, event_fd: int, sock_fd: int) -
             os._exit(0)  # no such session in this run
         config = json.loads(raw)
         home = f"{GRADER_ROOT}/.home-{session}"
-        scratch = f"{home}/scratch"
-        Path(scratch).mkdir(mode=0o700)
-        ini = f"{home}/pytest.ini"
-        Path(ini).write_text("[pytest]\n")  # so no ini file in the tests is read
+        scratch, ini = f"{home}/scratch", f"{home}/pytest.ini"
         os.environ.clear()
         os.environ.update(
             {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": scratch, "LANG": "C.UTF-8"}
@@ -832,10 +829,14 @@ def _take_request() -> tuple[dict[str, Any], list[str]]:
     owners = {SUBMISSION: CANDIDATE_UID} | {p: GRADER_UIDS[i] for i, p in enumerate(paths)}
     Path(GRADER_ROOT).mkdir(mode=0o711, exist_ok=True)
     Path(GRADER_ROOT).chmod(0o711)
-    for i in range(MAX_SESSIONS):
+    for i in range(MAX_SESSIONS):  # ready before any candidate code could fill the disk
         home = Path(GRADER_ROOT, f".home-{i}")
-        home.mkdir(mode=0o700)
-        os.chown(home, GRADER_UIDS[i], GRADER_UIDS[i])
+        home.mkdir()
+        home.chmod(0o700)  # before chown: without CAP_FOWNER, root cannot after
+        (home / "scratch").mkdir(mode=0o700)
+        (home / "pytest.ini").write_text("[pytest]\n")  # so no ini file in the tests is read
+        for path in (home / "scratch", home / "pytest.ini", home):
+            os.chown(path, GRADER_UIDS[i], GRADER_UIDS[i])
     files = extract(data, WORK, owners)
     _drop_to(SUPERVISOR_UID)
     return header, files

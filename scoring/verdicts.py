@@ -188,6 +188,17 @@ def _collect_summary(run: TestRun, error: ReportedCollectError, kind: Verdict) -
     return f"{error.exception} while loading the tests: {excerpt(lines[-1] if lines else '')}"
 
 
+def _some_ids(ids: Sequence[str]) -> str:
+    """Public test ids by name, hidden ones by count: a hidden id may be made from
+    values the candidate's code returned while the hidden tests were collected."""
+    public = [i for i in ids if i.startswith(PUBLIC_PREFIX)][:5]
+    hidden = sum(not i.startswith(PUBLIC_PREFIX) for i in ids)
+    parts = [excerpt(", ".join(public))] if public else []
+    if hidden:
+        parts.append(f"{hidden} hidden test{'s' if hidden > 1 else ''}")
+    return "; ".join(parts)
+
+
 def _score(results: Sequence[TestResult]) -> float:
     total = sum(r.weight for r in results)
     if total <= 0:
@@ -299,14 +310,14 @@ def judge(
     if extra:
         return grade(
             "integrity_error",
-            f"The report names tests that do not exist: {excerpt(', '.join(extra[:5]))}",
+            f"The report names tests that do not exist: {_some_ids(extra)}",
             keep_score=False,
             more=["unexpected_tests"],
         )
     if missing:
         return grade(
             "integrity_error",
-            f"The report leaves out tests: {excerpt(', '.join(missing[:5]))}",
+            f"The report leaves out tests: {_some_ids(missing)}",
             keep_score=False,
             more=["missing_tests"],
         )

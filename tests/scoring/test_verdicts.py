@@ -91,7 +91,7 @@ def test_missing_expected_tests_are_an_integrity_error():
     del outcomes["tests/test_h.py::test_two"]
     grade = _judge(_run(outcomes))
     assert grade.verdict == "integrity_error"
-    assert "tests/test_h.py::test_two" in grade.summary
+    assert grade.summary == "The report leaves out tests: 1 hidden test"
 
 
 def test_extra_reported_tests_are_an_integrity_error():
