@@ -78,13 +78,19 @@ class SubmissionGoneError(Exception):
 
 
 def escape(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with control and format characters (ANSI
-    escapes, bidi overrides) shown as escapes; newlines and tabs stay."""
-    out = []
-    for char in text[:limit]:
-        out.append(char if char.isprintable() or char in "\n\t" else repr(char)[1:-1])
-    cut = "".join(out)
-    return cut if len(text) <= limit else cut + "…"
+    """`text` with control and format characters (ANSI escapes, tabs, bidi
+    overrides) shown as escapes, newlines kept, at most `limit` characters long
+    once escaped (an ellipsis marks a cut)."""
+    out: list[str] = []
+    size = 0
+    for char in text:
+        shown = char if char.isprintable() or char == "\n" else repr(char)[1:-1]
+        if size + len(shown) > limit - 1:
+            out.append("…")
+            break
+        out.append(shown)
+        size += len(shown)
+    return "".join(out)
 
 
 def _is_namedtuple_class(cls: type) -> bool:

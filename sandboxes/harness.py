@@ -567,8 +567,11 @@ def _child_setup(keep: tuple[int, ...], output_w: int) -> None:
     stdout and stderr to the output pipe, every other descriptor closed."""
     os.setsid()
     signal.set_wakeup_fd(-1)
-    for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+    for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
         signal.signal(number, signal.SIG_DFL)
+    # Python's own default: a closed pipe or socket is an error to handle, not a
+    # death (a tester whose candidate's process was killed must still report).
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(output_w, 1)
     os.dup2(output_w, 2)
@@ -687,6 +690,7 @@ class Supervisor:
         self.output_total = 0
         self.events = EventLog()
         self.sessions: list[Session] = []
+        self.ended: Session | None = None  # where the candidate's process ended mid-tests
         self.stopped: str | None = None  # "timeout" or "output_limit" once we stop
         self.wake_r = wake_r
         self.sinks = {out_r: self._feed_output, event_r: self.events.feed, wake_r: None}
@@ -717,6 +721,7 @@ class Supervisor:
 
     def watch(self, session: Session, deadline: float) -> None:
         """Until the session's tester ends, the deadline passes or the output overflows."""
+        gone_before = self.events.submission_gone
         while session.tester_status is None and self.stopped is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -727,6 +732,14 @@ class Supervisor:
             self.reap()
             if self.output_total > self.output_cap:
                 self.stopped = "output_limit"
+        self._drain_events()
+        if self.events.submission_gone and not gone_before and self.ended is None:
+            self.ended = session  # the session whose tester lost the candidate's process
+
+    def _drain_events(self) -> None:
+        for fd, sink in self.sinks.items():
+            if sink is self.events.feed:
+                self._drain(fd, live=True)
 
     def _drain(self, fd: int, *, live: bool) -> None:
         """Read `fd` until it would block (at most 1 MiB while children live, so
@@ -763,13 +776,10 @@ class Supervisor:
         status, exit_code = _combine(statuses)
         submission_ended = None
         if self.events.submission_gone:
-            ended = [s.submission_status for s in ran if s.submission_status is not None]
-            submission_ended = _describe(ended[0]) if ended else "its process ended"
-            if (
-                ended
-                and _oom_killed(ended[0], oom_kills)
-                and status not in ("timeout", "output_limit")
-            ):
+            ended = self.ended.submission_status if self.ended is not None else None
+            submission_ended = _describe(ended) if ended is not None else "its socket closed"
+            limit_hit = status in ("timeout", "output_limit")
+            if ended is not None and _oom_killed(ended, oom_kills) and not limit_hit:
                 status, exit_code = "oom", None
         return {
             "status": status,

@@ -42,6 +42,7 @@ RunStatus = Literal["ok", "nonzero_exit", "timeout", "oom", "output_limit", "no_
 
 PUBLIC_PREFIX = "public_tests/"
 EXCERPT_CAP = 200
+MESSAGE_CAP = 1024  # what a candidate reads of one public test
 COMPILE_EXCEPTIONS = frozenset(
     {"SyntaxError", "IndentationError", "TabError", "ImportError", "ModuleNotFoundError"}
 )
@@ -139,7 +140,9 @@ def _results(
                     outcome=event.outcome,
                     visible=visible,
                     weight=weight,
-                    message=event.message,
+                    message=excerpt(event.message, MESSAGE_CAP, lines=True)
+                    if visible
+                    else event.message,
                     duration_ms=event.duration_ms,
                 )
             )
@@ -150,7 +153,11 @@ def _results(
         if blocker is None:
             missing.append(test_id)
         message = (
-            f"not run: {blocker.exception} while collecting {blocker.nodeid}: {blocker.message}"
+            excerpt(
+                f"not run: {blocker.exception} while collecting {blocker.nodeid}: {blocker.message}",
+                MESSAGE_CAP,
+                lines=True,
+            )
             if blocker and visible
             else f"not run: {blocker.exception} while collecting {blocker.nodeid}"
             if blocker
@@ -163,11 +170,20 @@ def _results(
     return results, extra, missing
 
 
-def excerpt(text: str, limit: int = EXCERPT_CAP) -> str:
-    """A short excerpt of text the candidate's code may have chosen, with anything
-    unprintable escaped, safe to show in a summary."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
-    return shown + ("…" if len(text) > limit else "")
+def excerpt(text: str, limit: int = EXCERPT_CAP, *, lines: bool = False) -> str:
+    """Text the candidate's code may have chosen, safe to show: anything
+    unprintable (newlines too, unless `lines`) escaped, and at most `limit`
+    characters once escaped, an ellipsis marking a cut."""
+    out: list[str] = []
+    size = 0
+    for char in text:
+        shown = char if char.isprintable() or (lines and char == "\n") else repr(char)[1:-1]
+        if size + len(shown) > limit - 1:
+            out.append("…")
+            break
+        out.append(shown)
+        size += len(shown)
+    return "".join(out)
 
 
 def _collect_summary(run: TestRun, error: ReportedCollectError, kind: Verdict) -> str:
@@ -292,12 +308,13 @@ def judge(
             )
         how = "was killed" if run.exit_code is None else f"exited with code {run.exit_code}"
         return grade("runtime_error", f"The test process {how} before the tests finished.")
-    # 4. The candidate's process ended while the tests still needed it.
+    # 4. The candidate's process ended while the tests still needed it. How it ended
+    # (an exit code it chose, maybe while the hidden tests ran) is for operators.
     if run.submission_ended is not None:
         return grade(
             "runtime_error",
-            f"The submission's process ended during the tests ({excerpt(run.submission_ended, 60)}).",
-            more=["submission_ended"],
+            "The submission's process ended while the tests were still using it.",
+            more=["submission_ended", f"submission_ended:{excerpt(run.submission_ended, 60)}"],
         )
     # 5. Collection failures are the candidate's code failing to import.
     if run.collect_errors:

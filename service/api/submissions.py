@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -94,10 +95,17 @@ class SubmissionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
 
 
 def result_view(result: ResultRow, principal: Principal) -> ResultOut:
+    """What `principal` may see of a result. Hidden tests are outcome only, under
+    a neutral label ("hidden test 3 of 21"): their names say what is checked,
+    and anyone but an operator may be the candidate or pass it on."""
     operator = principal.role == "admin"
+    hidden_total = sum(not t["visible"] for t in result.tests)
+    hidden_number = itertools.count(1)
     tests = [
         TestOut(
-            id=t["id"],
+            id=t["id"]
+            if operator or t["visible"]
+            else f"hidden test {next(hidden_number)} of {hidden_total}",
             outcome=t["outcome"],
             visible=t["visible"],
             weight=t["weight"],

@@ -354,6 +354,7 @@ def test_the_candidate_process_ending_is_not_a_violation(
     assert endpoint.gone
 
 
-def test_escape_shows_control_and_bidi_characters() -> None:
-    assert boundary.escape("a\x1b[31mb\u202ec\nd\te", 100) == "a\\x1b[31mb\\u202ec\nd\te"
-    assert boundary.escape("x" * 10, 4) == "xxxx…"
+def test_escape_shows_control_bidi_and_tab_characters_and_bounds_what_it_shows() -> None:
+    assert boundary.escape("a\x1b[31mb\u202ec\nd\te", 100) == "a\\x1b[31mb\\u202ec\nd\\te"
+    assert boundary.escape("x" * 10, 5) == "xxxx…"
+    assert len(boundary.escape("\x00" * 1000, 1024)) <= 1024

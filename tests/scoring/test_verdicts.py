@@ -82,7 +82,8 @@ def test_the_submission_ending_mid_run_is_a_runtime_error_keeping_what_passed():
     outcomes = _all("passed") | {"tests/test_h.py::test_two": "failed"}
     grade = _judge(_run(outcomes, submission_ended="exited with code 3"))
     assert grade.verdict == "runtime_error"
-    assert grade.summary == "The submission's process ended during the tests (exited with code 3)."
+    assert grade.summary == "The submission's process ended while the tests were still using it."
+    assert "submission_ended:exited with code 3" in grade.flags  # its exit code: operators only
     assert grade.score == round(2 / 3, 6)
 
 
