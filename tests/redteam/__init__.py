@@ -1,0 +1,1 @@
+"""Red-team suite: hostile lru-cache submissions graded by the real engine."""
