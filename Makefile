@@ -45,6 +45,7 @@ format: $(STAMP)
 
 bench: setup
 	$(BIN)/python -m bench.grading
+	$(BIN)/python -m bench.boundary
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.eligibility
 	$(BIN)/python bench/reputation.py

@@ -24,7 +24,8 @@ Attacks this module stops, and how:
   count, nesting) and a malformed one is a *violation*, which the tester reports
   and the judge counts against the candidate.
 
-Stdlib only: this file runs inside the sandbox image, which has no msgspec.
+Stdlib only: this file runs inside the sandbox image, which has no msgspec; it
+ships there as one source, which is why it is longer than the house's ~300 lines.
 """
 
 from __future__ import annotations
@@ -441,7 +442,8 @@ class Endpoint:
     def _proxy(self, their_id: int) -> Any:
         found = self.proxies.get(their_id)
         if found is None:
-            found = Proxy.__new__(Proxy)
+            kind = Proxy if self.trusted else TestObject
+            found = kind.__new__(kind)
             object.__setattr__(found, "_tg_endpoint", self)
             object.__setattr__(found, "_tg_id", their_id)
             self.proxies[their_id] = found
@@ -795,3 +797,9 @@ class Proxy:
 
 
 Proxy.__name__ = Proxy.__qualname__ = "SubmissionObject"
+
+
+class TestObject(Proxy):
+    """An object of the tests, as the candidate's code sees it."""
+
+    __slots__ = ()
