@@ -45,7 +45,7 @@ import sys
 import threading
 import traceback
 import types
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 FRAME = struct.Struct(">I")
 FRAME_CAP = 8 * 1024 * 1024  # bytes in one message
@@ -58,6 +58,7 @@ BIG_INT = 2**62
 CHAIN_CAP = 8  # __cause__ / __context__ links carried with an exception
 
 _SCALARS = (type(None), bool, int, float, str)
+Local = TypeVar("Local")
 # Objects that open a view onto the tests' code and data: never handed to the
 # submission, and never a target the tester serves.
 _OPAQUE = (
@@ -94,17 +95,16 @@ def escape(text: str, limit: int) -> str:
     return "".join(out)
 
 
+def _fields_of(cls: type) -> tuple[str, ...] | None:
+    """A named tuple class's field names; None for any other class."""
+    fields = getattr(cls, "_fields", None) if issubclass(cls, tuple) else None
+    if type(fields) is not tuple or len(fields) > 64 or not all(type(f) is str for f in fields):
+        return None
+    return fields
+
+
 def _is_namedtuple_class(cls: type) -> bool:
-    fields = cls.__dict__.get("_fields") if isinstance(cls, type) else None
-    if fields is None:
-        fields = getattr(cls, "_fields", None)
-    return (
-        isinstance(cls, type)
-        and issubclass(cls, tuple)
-        and type(fields) is tuple
-        and len(fields) <= 64
-        and all(type(f) is str for f in fields)
-    )
+    return _fields_of(cls) is not None
 
 
 def _stdlib_class(module: str) -> bool:
@@ -173,13 +173,18 @@ class Endpoint:
             and type(message[1]) is int
         ):
             self._violate("a message of the wrong shape")
-        return message
+        checked: list[Any] = message
+        return checked
 
-    def _violate(self, reason: str) -> Any:
+    def _violate(self, reason: str) -> NoReturn:
+        raise self._violation(reason)
+
+    def _violation(self, reason: str) -> ProtocolViolationError:
+        """Record that the other side broke the protocol; the conversation is over."""
         if self.violation is None:
             self.violation = reason
         self.gone = True
-        raise ProtocolViolationError(f"the submission broke the test protocol: {reason}")
+        return ProtocolViolationError(f"the submission broke the test protocol: {reason}")
 
     # -- calls ---------------------------------------------------------------------
     def request(self, op: str, *args: Any) -> Any:
@@ -345,8 +350,9 @@ class Endpoint:
         if issubclass(cls, BaseException):
             bases = [self.encode_class(b) for b in cls.__bases__ if issubclass(b, BaseException)]
             return ["X", self.export(cls), name[:NAME_CAP], bases]
-        if _is_namedtuple_class(cls):
-            return ["NT", self.export(cls), name[:NAME_CAP], list(cls._fields)]
+        fields = _fields_of(cls)
+        if fields is not None:
+            return ["NT", self.export(cls), name[:NAME_CAP], list(fields)]
         return ["R", self.export(cls)]
 
     def _encode_exception(self, exc: BaseException, depth: int) -> Any:
@@ -415,7 +421,8 @@ class Endpoint:
             if tag == "N" and len(rest) == 2 and type(rest[1]) is list:
                 cls = self._decode_class(rest[0])
                 items = [self.decode(v, inner) for v in rest[1]]
-                if not _is_namedtuple_class(cls) or len(items) != len(cls._fields):
+                fields = _fields_of(cls)
+                if fields is None or len(items) != len(fields):
                     self._violate("a malformed named tuple")
                 return tuple.__new__(cls, items)
             if tag == "E" and len(rest) == 6 and type(rest[1]) is list and type(rest[2]) is int:
@@ -424,17 +431,16 @@ class Endpoint:
             raise
         except (ValueError, TypeError, OverflowError, ArithmeticError, RecursionError):
             self._violate(f"a malformed value tagged {tag[:10]!r}")
-        self._violate(f"an unknown value tagged {tag[:10]!r}")
-        return None  # unreachable: _violate raises
+        raise self._violation(f"an unknown value tagged {tag[:10]!r}")
 
     def _number(self, data: Any) -> int | float:
-        value = self.decode(data, DEPTH_CAP)
+        value: int | float = self.decode(data, DEPTH_CAP)
         if type(value) not in (int, float):
             self._violate("a malformed number")
         return value
 
     def _integer(self, data: Any) -> int:
-        value = self.decode(data, DEPTH_CAP)
+        value: int = self.decode(data, DEPTH_CAP)
         if type(value) is not int:
             self._violate("a malformed integer")
         return value
@@ -449,7 +455,7 @@ class Endpoint:
             self.proxies[their_id] = found
         return found
 
-    def _remember(self, their_id: int, local: Any) -> Any:
+    def _remember(self, their_id: int, local: Local) -> Local:
         self.stand_ins[id(local)] = (their_id, local)
         return local
 
@@ -482,8 +488,7 @@ class Endpoint:
                 cls = self._mirror_namedtuple(name, rest[2])
             self.proxies[rest[0]] = cls
             return self._remember(rest[0], cls)
-        self._violate("a malformed class")
-        return type(None)  # unreachable
+        raise self._violation("a malformed class")
 
     def _mirror_exception(self, name: str, bases_data: Any) -> type:
         if type(bases_data) is not list or len(bases_data) > 8:
@@ -502,7 +507,8 @@ class Endpoint:
     def _mirror_namedtuple(self, name: str, fields: Any) -> type:
         if type(fields) is not list or len(fields) > 64 or not all(type(f) is str for f in fields):
             self._violate("a malformed named tuple class")
-        base = collections.namedtuple(name, [f[:NAME_CAP] for f in fields], rename=True)
+        # A mirror's name is known only at run time, which mypy's namedtuple check cannot see.
+        base = collections.namedtuple(name, [f[:NAME_CAP] for f in fields], rename=True)  # type: ignore[misc]
         namespace = {
             "__module__": "submission",
             "__getattr__": _mirror_getattr,
@@ -513,7 +519,7 @@ class Endpoint:
     def _decode_exception(self, rest: list[Any], depth: int) -> BaseException:
         class_data, args_data, their_id, note, cause, context = rest
         existing = self.proxies.get(-their_id)
-        if existing is not None:
+        if isinstance(existing, BaseException):
             return existing
         cls = self._decode_class(class_data)
         if not issubclass(cls, BaseException):
@@ -522,7 +528,7 @@ class Endpoint:
         try:
             exc = cls(*args)
         except Exception:
-            exc = cls.__new__(cls)
+            exc = BaseException.__new__(cls)
         exc.args = args
         if type(note) is str and self.trusted:
             exc.add_note("in the submission:\n" + escape(note[-NOTE_CAP:], NOTE_CAP))
@@ -564,8 +570,16 @@ def _mirror_getattr(self: Any, name: str) -> Any:
 
 
 _THIS_FILE = globals().get("__file__", "<trialgate_boundary>")
-_TIME_TYPES = {datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time"}
-_TIME_NAMES = {v: k for k, v in _TIME_TYPES.items()}
+_TIME_TYPES: dict[type, str] = {
+    datetime.datetime: "datetime",
+    datetime.date: "date",
+    datetime.time: "time",
+}
+_TIME_NAMES: dict[str, type[datetime.date] | type[datetime.time]] = {
+    "datetime": datetime.datetime,
+    "date": datetime.date,
+    "time": datetime.time,
+}
 
 
 def _plain_tz(value: Any) -> bool:
@@ -574,11 +588,10 @@ def _plain_tz(value: Any) -> bool:
 
 
 def _decode_time(kind: str, text: str, offset: Any) -> Any:
-    cls = _TIME_NAMES[kind]
-    value = cls.fromisoformat(text)
+    value = _TIME_NAMES[kind].fromisoformat(text)
     if offset is None:
         return value
-    if type(offset) is not int:
+    if type(offset) is not int or not isinstance(value, datetime.datetime | datetime.time):
         raise TypeError("offset")
     return value.replace(tzinfo=datetime.timezone(datetime.timedelta(microseconds=offset)))
 

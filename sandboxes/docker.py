@@ -164,7 +164,7 @@ class DockerSandbox:
                 ipc_mode="private",
                 auto_remove=False,
             )
-            container = self._api.create_container(
+            container: str = self._api.create_container(
                 image,
                 command=["python3", "-I", "-c", BOOTSTRAP, *HARNESS_SOURCES],
                 user="0:0",

@@ -51,12 +51,12 @@ import time
 import traceback
 import types
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 try:  # on the host
     from sandboxes import boundary
 except ImportError:  # in the sandbox, where the bootstrap loaded it under this name
-    import trialgate_boundary as boundary  # type: ignore[import-not-found,no-redef]
+    import trialgate_boundary as boundary  # type: ignore[no-redef]
 
 WORK = "/work"
 GRADER_ROOT = f"{WORK}/grader"
@@ -214,7 +214,9 @@ class EventLog:
     def _collect_error(self, event: dict[str, Any]) -> None:
         nodeid, exception = event.get("nodeid"), event.get("exception")
         message = event.get("message", "")
-        if not all(isinstance(value, str) for value in (nodeid, exception, message)):
+        if not (
+            isinstance(nodeid, str) and isinstance(exception, str) and isinstance(message, str)
+        ):
             self.error("invalid collect_error event")
             return
         nodeid = clean(nodeid, self._line_cap)
@@ -229,7 +231,12 @@ class EventLog:
 
     def _compile_error(self, event: dict[str, Any]) -> None:
         path, line, message = event.get("path"), event.get("line"), event.get("message")
-        if not (isinstance(path, str) and isinstance(message, str) and _finite_number(line)):
+        if not (
+            isinstance(path, str)
+            and isinstance(message, str)
+            and isinstance(line, int | float)
+            and _finite_number(line)
+        ):
             self.error("invalid compile_error event")
             return
         if len(self.compile_errors) < 20:
@@ -293,7 +300,7 @@ def disk_nearly_full(paths: tuple[str, ...] = (WORK, "/tmp")) -> bool:  # noqa: 
     return False
 
 
-def read_request(stream: io.BufferedIOBase) -> tuple[dict[str, Any], bytes]:
+def read_request(stream: IO[bytes]) -> tuple[dict[str, Any], bytes]:
     line = stream.readline(HEADER_CAP)
     if not line.endswith(b"\n"):
         raise RequestError("no header line")

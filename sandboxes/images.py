@@ -125,7 +125,8 @@ def build_image(
 def _inspect(client: docker.DockerClient, name: str) -> dict[str, Any] | None:
     try:
         with engine_errors(f"inspecting image {name}"):
-            return client.api.inspect_image(name)
+            found: dict[str, Any] = client.api.inspect_image(name)
+            return found
     except ImageMissingError:
         return None
 

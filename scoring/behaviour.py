@@ -11,17 +11,17 @@ from datetime import datetime
 
 import numpy as np
 
-from scoring.events import Rating
+from scoring.events import Outcome, Rating
 
 OUTCOME_SHIFT = {"accepted": 0.15, "revision_requested": -0.6, "disputed": -1.8, "cancelled": -1.2}
 RATED_PROB = {"accepted": 0.8, "revision_requested": 0.7, "disputed": 0.5, "cancelled": 0.2}
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(x))))
 
 
-def draw_outcome(rng: np.random.Generator, quality: float, litigious: float) -> str:
+def draw_outcome(rng: np.random.Generator, quality: float, litigious: float) -> Outcome:
     u = rng.uniform()
     cancel = 0.03 + 0.04 * float(sigmoid(-quality))
     dispute = float(sigmoid(-3.2 - 1.3 * quality + litigious))

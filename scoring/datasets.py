@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import msgspec
 import numpy as np
 
+from scoring.edges import DAY
 from scoring.events import CandidateJoined
 from scoring.features import (
-    DAY,
     FEATURE_NAMES,
     FEATURE_VERSION,
     FeatureBlock,
@@ -182,7 +182,10 @@ def _features_for(
         for c in cand_rows
     ]
     # Query layout: for each candidate, one overall query then one per skill.
-    q_cand, q_skill_row, q_skill, owners = [], [], [], []
+    q_cand: list[int] = []
+    q_skill_row: list[int] = []
+    q_skill: list[int] = []
+    owners: list[tuple[int, int | None]] = []
     for i, c in enumerate(cand_rows):
         row = len(q_cand)
         q_cand.append(c)

@@ -32,7 +32,7 @@ def stake_weight(amount: np.ndarray, reference: float) -> np.ndarray:
     bought. The square root keeps honest small jobs meaningful (a 150 job
     against a 500 reference still counts 0.55).
     """
-    return np.clip(np.sqrt(np.maximum(amount, 0.0) / reference), STAKE_FLOOR, 1.0)
+    return np.asarray(np.clip(np.sqrt(np.maximum(amount, 0.0) / reference), STAKE_FLOOR, 1.0))
 
 
 class EdgeSweep:

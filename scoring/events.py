@@ -36,18 +36,18 @@ class _Event(
     pass
 
 
-class CandidateJoined(_Event, tag="candidate", kw_only=True):
+class CandidateJoined(_Event, tag="candidate", frozen=True, kw_only=True):
     id: Id
     skills: Skills = ()
     at: At
 
 
-class ClientJoined(_Event, tag="client", kw_only=True):
+class ClientJoined(_Event, tag="client", frozen=True, kw_only=True):
     id: Id
     at: At
 
 
-class TrialResult(_Event, tag="trial_result", kw_only=True):
+class TrialResult(_Event, tag="trial_result", frozen=True, kw_only=True):
     candidate: Id
     trial: Id
     skills: Skills = ()
@@ -56,7 +56,7 @@ class TrialResult(_Event, tag="trial_result", kw_only=True):
     at: At
 
 
-class MilestoneOpened(_Event, tag="milestone", kw_only=True):
+class MilestoneOpened(_Event, tag="milestone", frozen=True, kw_only=True):
     id: Id
     candidate: Id
     client: Id
@@ -67,14 +67,14 @@ class MilestoneOpened(_Event, tag="milestone", kw_only=True):
     at: At
 
 
-class MilestoneOutcome(_Event, tag="milestone_outcome", kw_only=True):
+class MilestoneOutcome(_Event, tag="milestone_outcome", frozen=True, kw_only=True):
     milestone: Id
     outcome: Outcome
     on_time: bool
     at: At
 
 
-class Rating(_Event, tag="rating", kw_only=True):
+class Rating(_Event, tag="rating", frozen=True, kw_only=True):
     milestone: Id
     stars: Stars
     quality: Stars | None = None

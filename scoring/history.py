@@ -244,4 +244,4 @@ def build_index(events: Iterable[Event]) -> HistoryIndex:
 
 def good_outcome(index: HistoryIndex) -> np.ndarray:
     """Accepted, on time, no dispute: the job-success notion used in features."""
-    return (index.ms_outcome == OUTCOME_CODES["accepted"]) & index.ms_on_time
+    return np.asarray((index.ms_outcome == OUTCOME_CODES["accepted"]) & index.ms_on_time)

@@ -24,8 +24,10 @@ from scoring.events import (
     Event,
     MilestoneOpened,
     MilestoneOutcome,
+    Outcome,
     Rating,
     TrialResult,
+    TrialVerdict,
 )
 
 SKILLS = (
@@ -90,7 +92,7 @@ class _Staged(msgspec.Struct, frozen=True):
     skills: tuple[int, ...]
     amount: float
     quality: float
-    outcome: str
+    outcome: Outcome
     on_time: bool
     leniency: float
 
@@ -299,13 +301,16 @@ def _at(seconds: float) -> datetime:
     return START + timedelta(seconds=float(seconds))
 
 
-def _add(rows: list, t: float, event: Event) -> None:
-    rows.append((float(t), _KIND_ORDER[event.__struct_config__.tag], len(rows), event))
+Row = tuple[float, int, int, Event]
+
+
+def _add(rows: list[Row], t: float, event: Event) -> None:
+    rows.append((float(t), _KIND_ORDER[str(event.__struct_config__.tag)], len(rows), event))
 
 
 def _trials(
     rng: np.random.Generator,
-    rows: list,
+    rows: list[Row],
     *,
     cand: str,
     skills: np.ndarray,
@@ -321,7 +326,7 @@ def _trials(
         s = int(rng.choice(skills))
         raw = sigmoid(1.3 * theta[s] + 0.6 - rng.normal(0.0, 0.3) + rng.normal(0.0, 0.9))
         score = float(np.round(raw * 20) / 20)
-        verdict = "accepted" if score >= 1.0 else "partial" if score > 0 else "failed"
+        verdict: TrialVerdict = "accepted" if score >= 1.0 else "partial" if score > 0 else "failed"
         _add(
             rows,
             t,

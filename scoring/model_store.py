@@ -102,7 +102,7 @@ class TrainedModel(msgspec.Struct, frozen=True, kw_only=True, eq=False):
 
 def dump_model(model: TrainedModel) -> bytes:
     header = msgspec.json.encode(model.meta)
-    body = sio.dumps(model.estimator)
+    body: bytes = sio.dumps(model.estimator)
     return MAGIC + len(header).to_bytes(_HEADER_LEN_BYTES, "big") + header + body
 
 
@@ -157,4 +157,5 @@ def _schema_types(body: bytes) -> set[str]:
 
 
 def sklearn_version() -> str:
-    return sklearn.__version__
+    version: str = sklearn.__version__
+    return version

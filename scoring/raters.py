@@ -201,7 +201,7 @@ def excess_hires(
         client_total = np.bincount(edge_client, weights=hires, minlength=n_clients)
         cand_total = np.bincount(edge_candidate, weights=hires, minlength=n_candidates)
         expected = client_total[edge_client] * cand_total[edge_candidate] / total
-    return np.maximum(hires - 1.0 - expected - 2.0 * np.sqrt(expected), 0.0)
+    return np.asarray(np.maximum(hires - 1.0 - expected - 2.0 * np.sqrt(expected), 0.0))
 
 
 def ring_scores(
@@ -268,7 +268,7 @@ def _pair_values(matrix: sparse.csr_array, rows: np.ndarray, cols: np.ndarray) -
     if len(rows) == 0:
         return np.zeros(0)
     if matrix.shape[0] <= 2500:  # a dense KxK of at most ~50 MB
-        return matrix.toarray()[rows, cols]
+        return np.asarray(matrix.toarray()[rows, cols])
     csr = sparse.csr_array(matrix)
     csr.sort_indices()
     out = np.zeros(len(rows))

@@ -121,7 +121,7 @@ def top_reasons(
 ) -> tuple[Reason, ...]:
     effects = (proba - swapped_proba) * 100.0
     order = np.argsort(-np.abs(effects), kind="stable")
-    reasons = []
+    reasons: list[Reason] = []
     for j in order:
         name = FEATURE_NAMES[j]
         if name in CONTEXT_FEATURES:

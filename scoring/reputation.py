@@ -204,7 +204,7 @@ def predict_proba(scorer: Scorer, values: np.ndarray) -> np.ndarray:
 
 def _positive_proba(estimator: CalibratedClassifierCV, values: np.ndarray) -> np.ndarray:
     with threadpool_limits(limits=OPENMP_THREADS, user_api="openmp"):
-        return estimator.predict_proba(values)[:, 1]
+        return np.asarray(estimator.predict_proba(values)[:, 1])
 
 
 def score_candidate(scorer: Scorer, features: CandidateFeatures) -> Reputation:
@@ -252,6 +252,7 @@ def _reputation(
     n_feat = len(FEATURE_NAMES)
     p = float(proba[0])
     values = np.array(f.values)
+    source: Literal["model", "prior"]
     if isinstance(scorer, Prior):
         _, total = prior_posterior(scorer, values)
         low, high = prior_interval(p, float(total[0]))

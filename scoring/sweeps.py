@@ -70,7 +70,7 @@ class Sweep:
         """Running maximum within each group, for values in [low, high]."""
         span = high - low + 1.0
         shifted = self.group * span + (self.sorted_values(values) - low)
-        return np.maximum.accumulate(shifted) - self.group * span + low
+        return np.asarray(np.maximum.accumulate(shifted) - self.group * span + low)
 
     def at(self, running: np.ndarray, pos: np.ndarray, fill: float = 0.0) -> np.ndarray:
         """Read a running aggregate at lookup positions; `fill` where nothing came before."""
@@ -101,7 +101,7 @@ def ranges(sizes: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     ends = np.cumsum(sizes)
-    return np.arange(total) - np.repeat(ends - sizes, sizes)
+    return np.asarray(np.arange(total) - np.repeat(ends - sizes, sizes))
 
 
 def _scan(values: np.ndarray, carry: np.ndarray) -> np.ndarray:

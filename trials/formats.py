@@ -123,7 +123,8 @@ def read_tar(data: bytes, tree: Tree, *, gzipped: bool) -> None:
     )
     # Stream mode ("r|"): members are read strictly in order, never seeking,
     # so only the metered stream decides how much is decompressed.
-    with tarfile.open(fileobj=stream, mode="r|") as tar:
+    # typeshed asks every fileobj for write, seek, tell and close; stream mode only reads.
+    with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
         for member in tar:
             path = tree.admit(member.name, _tar_kind(member))
             if path is None or not member.isreg():
@@ -206,6 +207,7 @@ class _ZipMember:
         if end > len(data):
             raise self._corrupt("data runs past the end of the archive")
         source = memoryview(data)[start:end]
+        self._next: Callable[[int], bytes]
         if info.compress_type == zipfile.ZIP_DEFLATED:
             inflater = _Inflater(source, gzip=False)
             self._next, self.consumed = inflater.read, inflater.consumed
@@ -272,7 +274,7 @@ class _Inflater:
             return False
         self._position = self.consumed()  # back to just after the member that ended
         rest = self._source[self._position :]
-        if rest[:2] == b"\x1f\x8b":
+        if bytes(rest[:2]) == b"\x1f\x8b":
             self._inflater = self._fresh()
             return True
         if bytes(rest).strip(b"\0"):

@@ -9,6 +9,7 @@ a `Tree`, which checks a member's name and kind before any byte is read
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 from collections.abc import Callable
@@ -182,7 +183,7 @@ def _walk(dir_fd: int, prefix: str, tree: Tree) -> None:
             if is_dir:
                 _walk(fd, f"{prefix}{name}/", tree)
             else:
-                tree.add(path, lambda size, fd=fd: os.read(fd, size))
+                tree.add(path, functools.partial(os.read, fd))
         finally:
             os.close(fd)
 
