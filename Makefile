@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TG     := $(BIN)/trialgate
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench setup infra image migrate down clean
+.PHONY: run test lint typecheck format bench setup infra image migrate down clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ test: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

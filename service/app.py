@@ -98,7 +98,7 @@ def create_app(
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         # Pages get the same statuses as the API, rendered as pages instead of problem+json.
-        exception_handlers=with_pages(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        exception_handlers=with_pages(EXCEPTION_HANDLERS),
         template_config=web.template_config(),
         csrf_config=web.csrf_config(settings),
         openapi_config=OpenAPIConfig(

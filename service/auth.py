@@ -10,12 +10,14 @@ import hashlib
 import hmac
 import secrets
 import time
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 from litestar import Request
 
 from service.auth_types import Principal, Role
+from service.db.connection import Connection
 from service.errors import ForbiddenError, UnauthorizedError
 from service.repo import keys as keys_repo
 
@@ -35,7 +37,7 @@ def new_key() -> tuple[str, str, bytes]:
 
 
 async def create_key(
-    conn: asyncpg.Connection, *, role: Role, actor_id: UUID | None, name: str
+    conn: Connection, *, role: Role, actor_id: UUID | None, name: str
 ) -> tuple[str, UUID]:
     full, prefix, secret_hash = new_key()
     key_id = await keys_repo.insert_key(
@@ -88,7 +90,7 @@ class _RecentKeys:
 recent_keys = _RecentKeys()
 
 
-async def authenticate(request: Request, pool: asyncpg.Pool) -> Principal:
+async def authenticate(request: Request[Any, Any, Any], pool: asyncpg.Pool) -> Principal:
     prefix, secret = _parse(request.headers.get("authorization"))
     hashed = secret_hash(secret)
     cached = recent_keys.get(prefix, hashed)
@@ -102,7 +104,7 @@ async def authenticate(request: Request, pool: asyncpg.Pool) -> Principal:
     return principal
 
 
-async def verify_key(conn: asyncpg.Connection, *, prefix: str, secret: str) -> Principal | None:
+async def verify_key(conn: Connection, *, prefix: str, secret: str) -> Principal | None:
     """The principal of an active key, or None; never cached (sign-in pages use it too)."""
     stored = await keys_repo.find_active_key(conn, prefix=prefix)
     if stored is None or not hmac.compare_digest(stored.secret_hash, secret_hash(secret)):

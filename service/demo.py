@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from scoring.events import Event, MilestoneOpened, MilestoneOutcome
 from scoring.simulate import simulate, spec_for_events
 from service.auth import create_key
-from service.repo.actors import insert_actor, list_actors
+from service.auth_types import Role
+from service.db.connection import Connection
+from service.repo.actors import ActorRow, insert_actor, list_actors
 from service.reputation.importer import import_history
 from service.reputation.scorers import Scorers
 from service.reputation.training import train_and_promote
@@ -58,7 +59,7 @@ class DemoReport(msgspec.Struct, frozen=True, kw_only=True):
     rated_candidate: str  # the experienced candidate the demo client can rate
 
 
-async def already_loaded(conn: asyncpg.Connection) -> bool:
+async def already_loaded(conn: Connection) -> bool:
     return bool(
         await list_actors(conn, kind="candidate", external_ref=CANDIDATE_REF, after=None, limit=1)
     )
@@ -102,7 +103,7 @@ def _demo_milestone(experienced: str, now: datetime) -> list[Event]:
 
 
 async def load_demo(
-    conn: asyncpg.Connection,
+    conn: Connection,
     provider: SandboxProvider,
     *,
     trial_folders: Sequence[Path],
@@ -143,11 +144,16 @@ async def load_demo(
     training = await train_and_promote(conn, scorers, seed=seed, now=now)
 
     people = []
-    for role, actor in (("candidate", candidate), ("client", client), ("admin", None)):
+    demo_people: tuple[tuple[Role, ActorRow | None], ...] = (
+        ("candidate", candidate),
+        ("client", client),
+        ("admin", None),
+    )
+    for role, actor in demo_people:
         name = actor.display_name if actor else "Demo operator"
         key, key_id = await create_key(
             conn,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             actor_id=actor.id if actor else None,
             name=name,
         )

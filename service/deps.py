@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 from litestar import Request
@@ -11,15 +12,19 @@ from litestar.di import Provide
 
 from service.auth import authenticate
 from service.auth_types import Principal
+from service.db.connection import PooledConnection
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def provide_conn(request: Request, state: State) -> AsyncIterator[asyncpg.Connection]:
+async def provide_conn(
+    request: Request[Any, Any, Any], state: State
+) -> AsyncIterator[PooledConnection]:
     # Writes get one transaction per request: committed when the handler returns, rolled
     # back when it raises (Litestar throws the handler's exception into this generator).
     # Reads skip BEGIN/COMMIT: two round trips saved on the hottest paths.
-    async with state.pool.acquire() as conn:
+    pool: asyncpg.Pool = state.pool  # State holds Any: say what the lifespan put there
+    async with pool.acquire() as conn:
         if request.method in READ_ONLY_METHODS:
             yield conn
         else:
@@ -27,7 +32,7 @@ async def provide_conn(request: Request, state: State) -> AsyncIterator[asyncpg.
                 yield conn
 
 
-async def provide_principal(request: Request, state: State) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
     # Its own short look-up, so a handler that needs no connection (a cached read)
     # never takes one from the pool.
     return await authenticate(request, state.pool)

@@ -16,6 +16,7 @@ import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from sandboxes.interfaces import SandboxError
 from scoring.errors import (
@@ -341,7 +342,7 @@ def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception)
     )
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     OSError: handle_database_unavailable,
     asyncpg.InterfaceError: handle_database_unavailable,
     asyncpg.PostgresConnectionError: handle_database_unavailable,

@@ -8,13 +8,13 @@ key with a different request body is refused, never replayed.
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
-import asyncpg
 import msgspec
 from litestar import Response
 
 from service.auth_types import Principal
+from service.db.connection import Connection, returned_row
 from service.errors import ConflictError, ServiceError
 
 IdempotencyKey = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -24,7 +24,10 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
     status_code: int
     body: bytes
 
-    def response(self) -> Response[bytes]:
+    def response(self) -> Response[Any]:
+        # The content is bytes: the handler's own answer, encoded when it was first given.
+        # Handlers return this where they declare Response[TheirAnswer], the type Litestar
+        # documents the body with; Any lets these bytes stand for that answer.
         return Response(
             self.body,
             status_code=self.status_code,
@@ -38,7 +41,7 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 async def begin(
-    conn: asyncpg.Connection,
+    conn: Connection,
     principal: Principal,
     *,
     key: str,
@@ -63,11 +66,15 @@ async def begin(
     )
     if inserted:
         return None
-    row = await conn.fetchrow(
-        "SELECT request_sha256, status_code, response_body FROM idempotency_keys "
-        "WHERE api_key_id = $1 AND key = $2",
-        principal.key_id,
-        key,
+    # The insert met the committed row with this key (the primary key), and keys are never
+    # deleted: it is there to read.
+    row = returned_row(
+        await conn.fetchrow(
+            "SELECT request_sha256, status_code, response_body FROM idempotency_keys "
+            "WHERE api_key_id = $1 AND key = $2",
+            principal.key_id,
+            key,
+        )
     )
     if row["request_sha256"] != fingerprint:
         raise ConflictError(
@@ -77,7 +84,7 @@ async def begin(
 
 
 async def finish(
-    conn: asyncpg.Connection, principal: Principal, *, key: str, status_code: int, body: bytes
+    conn: Connection, principal: Principal, *, key: str, status_code: int, body: bytes
 ) -> None:
     await conn.execute(
         "UPDATE idempotency_keys SET status_code = $3, response_body = $4 "

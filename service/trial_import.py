@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from sandboxes.interfaces import SandboxError
+from service.db.connection import Connection
 from service.errors import TrialCheckFailed
 from service.grading import TrialCheck, check_trial
 from service.repo import trials as repo
@@ -35,7 +35,7 @@ def check_package(provider: SandboxProvider, package: TrialPackage) -> TrialChec
 
 
 async def import_package(
-    conn: asyncpg.Connection, provider: SandboxProvider, package: TrialPackage
+    conn: Connection, provider: SandboxProvider, package: TrialPackage
 ) -> TrialImported:
     """Store a package once its check passes; the same content twice is a no-op."""
     manifest = package.manifest

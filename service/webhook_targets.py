@@ -31,7 +31,10 @@ async def private_target(url: str) -> str | None:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         return f"{host} does not resolve: {exc.strerror or exc}"
-    special = sorted({info[4][0] for info in infos if _special(info[4][0])})
+    # An IPv4 or IPv6 address is a string; anything else (a family without an IP address)
+    # cannot be shown to be public, so it counts as special.
+    addresses = {info[4][0] for info in infos}
+    special = sorted(str(a) for a in addresses if not isinstance(a, str) or _special(a))
     if special:
         return f"{host} resolves to a non-public address ({', '.join(special)})"
     return None

@@ -21,6 +21,7 @@ import httpx
 import msgspec
 
 from scoring.verdicts import Grade
+from service.db.connection import Connection
 from service.repo import webhooks as repo
 from service.repo.submissions import SubmissionRow
 from service.webhook_targets import private_target
@@ -64,7 +65,7 @@ def submission_graded_payload(submission: SubmissionRow, grade: Grade) -> dict[s
 
 
 async def enqueue_event(
-    conn: asyncpg.Connection, *, event: str, subject_id: UUID | None, payload: dict[str, Any]
+    conn: Connection, *, event: str, subject_id: UUID | None, payload: dict[str, Any]
 ) -> int:
     """A delivery per subscribed webhook, in the caller's transaction."""
     body = msgspec.json.encode(

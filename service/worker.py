@@ -21,6 +21,7 @@ import msgspec
 from sandboxes.interfaces import SandboxError
 from scoring.verdicts import Grade
 from service import webhooks
+from service.db.connection import Connection
 from service.grading import grade_submission
 from service.package_cache import cached_package
 from service.repo import jobs as jobs_repo
@@ -129,11 +130,11 @@ class Worker:
     async def _grade(self, job: jobs_repo.Job, submission_id: UUID) -> None:
         async with self.pool.acquire() as conn:
             submission = await submissions_repo.get_submission(conn, submission_id=submission_id)
-            if submission is None:
+            archive = await submissions_repo.get_archive(conn, submission_id=submission_id)
+            if submission is None or archive is None:
                 await self._park(job, "submission not found")
                 return
             version = await trials_repo.get_version(conn, version_id=submission.trial_version_id)
-            archive = await submissions_repo.get_archive(conn, submission_id=submission_id)
             await submissions_repo.set_status(conn, submission_id=submission_id, status="running")
         assert version is not None  # a foreign key
         package = cached_package(version.content_hash, version.package)
@@ -198,7 +199,7 @@ class Worker:
                     )
 
     async def _park(
-        self, job: jobs_repo.Job, reason: str, *, conn: asyncpg.Connection | None = None
+        self, job: jobs_repo.Job, reason: str, *, conn: Connection | None = None
     ) -> None:
         if conn is None:
             async with self.pool.acquire() as own:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -15,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import actors as repo
@@ -64,17 +64,17 @@ def may_read_actor(principal: Principal, kind: ActorKind, actor_id: UUID) -> boo
 
 
 async def _create(
-    conn: asyncpg.Connection,
+    conn: Connection,
     principal: Principal,
     kind: ActorKind,
     data: CandidateIn | ClientIn,
     *,
-    request: Request,
+    request: Request[Any, Any, Any],
     idempotency_key: str | None,
 ) -> Response[ActorOut]:
     require(principal, "admin", "platform")
     if replay := await replayed(conn, principal, request, idempotency_key):
-        return replay.response()  # type: ignore[return-value]
+        return replay.response()
     row = await repo.insert_actor(
         conn,
         kind=kind,
@@ -86,9 +86,7 @@ async def _create(
     return await answer(conn, principal, idempotency_key, _out(row), status_code=201)
 
 
-async def _get(
-    conn: asyncpg.Connection, principal: Principal, kind: ActorKind, actor_id: UUID
-) -> ActorOut:
+async def _get(conn: Connection, principal: Principal, kind: ActorKind, actor_id: UUID) -> ActorOut:
     row = await repo.get_actor(conn, kind=kind, actor_id=actor_id)
     if row is None or not may_read_actor(principal, kind, actor_id):
         raise NotFoundError(f"No {kind} {actor_id}.")
@@ -96,7 +94,7 @@ async def _get(
 
 
 async def _list(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     principal: Principal,
     kind: ActorKind,
@@ -121,7 +119,7 @@ class _ActorController(Controller):
     @get("/{actor_id:uuid}", summary="One by id")
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         actor_id: FromPath[UUID],
     ) -> ActorOut:
@@ -130,7 +128,7 @@ class _ActorController(Controller):
     @get("/", summary="Newest first; filter by external_ref (admins and platforms)")
     async def index(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         external_ref: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
@@ -153,9 +151,9 @@ class CandidateController(_ActorController):
     @post("/", summary="Register a candidate")
     async def create(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         data: JSONBody[CandidateIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[ActorOut]:
@@ -171,9 +169,9 @@ class ClientController(_ActorController):
     @post("/", summary="Register a client")
     async def create(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         data: JSONBody[ClientIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[ActorOut]:

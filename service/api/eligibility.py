@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
@@ -16,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryP
 from service.api.events import SCORERS, Ref, Skill
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import PooledConnection
 from service.errors import NotFoundError
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import eligibility as repo
@@ -152,7 +152,7 @@ class PolicyController(Controller):
 
     @get("/", summary="The current policy of every tier")
     async def index(
-        self, conn: NamedDependency[asyncpg.Connection], principal: NamedDependency[Principal]
+        self, conn: NamedDependency[PooledConnection], principal: NamedDependency[Principal]
     ) -> list[PolicyOut]:
         require(principal, "admin", "platform")
         return [_policy_out(r) for r in await repo.current_policies(conn)]
@@ -160,7 +160,7 @@ class PolicyController(Controller):
     @get("/{tier:str}", summary="A tier's current policy, or an earlier version")
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         tier: FromPath[str],
         version: Annotated[int | None, QueryParameter(ge=1)] = None,
@@ -180,7 +180,7 @@ class PolicyController(Controller):
     )
     async def replace(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         tier: TierPath,
@@ -227,7 +227,7 @@ class EligibilityController(Controller):
     )
     async def decide_many(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         data: JSONBody[BatchIn],
@@ -245,7 +245,7 @@ class EligibilityController(Controller):
     @get("/v1/eligibility/decisions/{decision_id:uuid}", summary="A stored decision (audit)")
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         decision_id: FromPath[UUID],
     ) -> DecisionOut:
@@ -259,7 +259,7 @@ class EligibilityController(Controller):
     async def index(
         self,
         *,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         candidate_id: FromQuery[UUID | None] = None,
         tier: FromQuery[str | None] = None,

@@ -8,10 +8,9 @@ refresher picks up within a second; an import refreshes everyone before it answe
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -21,6 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import Connection, PooledConnection
 from service.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
@@ -146,7 +146,8 @@ def _milestone_out(row: MilestoneRow) -> MilestoneOut:
 
 
 def provide_scorers(state: State) -> Scorers:
-    return state.scorers  # type: ignore[no-any-return]
+    scorers: Scorers = state.scorers  # State holds Any: say what the lifespan put there
+    return scorers
 
 
 SCORERS = {"scorers": Provide(provide_scorers, sync_to_thread=False)}
@@ -163,7 +164,7 @@ def _when(at: datetime | None, now: datetime, *, not_before: datetime | None = N
     return at
 
 
-async def _actor(conn: asyncpg.Connection, kind: str, ref: str) -> UUID:
+async def _actor(conn: Connection, kind: str, ref: str) -> UUID:
     found = await repo.find_actor(conn, kind=kind, ref=ref, ref_id=as_uuid(ref))
     if found is None:
         raise UnprocessableError(f"No {kind} {ref!r} (by platform id or uuid).", field=kind)
@@ -171,7 +172,7 @@ async def _actor(conn: asyncpg.Connection, kind: str, ref: str) -> UUID:
 
 
 async def _milestone(
-    conn: asyncpg.Connection, principal: Principal, ref: str, *, lock: bool = False
+    conn: Connection, principal: Principal, ref: str, *, lock: bool = False
 ) -> MilestoneRow:
     row = await repo.find_milestone(conn, ref=ref, ref_id=as_uuid(ref), lock=lock)
     visible = row is not None and (
@@ -183,7 +184,7 @@ async def _milestone(
     return row
 
 
-async def _reread(conn: asyncpg.Connection, principal: Principal, ref: str) -> MilestoneOut:
+async def _reread(conn: Connection, principal: Principal, ref: str) -> MilestoneOut:
     return _milestone_out(await _milestone(conn, principal, ref))
 
 
@@ -196,7 +197,7 @@ def must_be_client(principal: Principal) -> None:
 
 
 async def rate_milestone(
-    conn: asyncpg.Connection, principal: Principal, ref: str, data: RatingIn
+    conn: Connection, principal: Principal, ref: str, data: RatingIn
 ) -> MilestoneRow:
     """The milestone's own client rates it, once, after its outcome; the candidate is re-scored.
 
@@ -233,9 +234,9 @@ class EngagementController(Controller):
     @post("/", summary="Record an engagement between a client and a candidate")
     async def create(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         data: JSONBody[EngagementIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[EngagementOut]:
@@ -259,9 +260,9 @@ class MilestoneController(Controller):
     @post("/", summary="Open a milestone in an engagement")
     async def create(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         data: JSONBody[MilestoneIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
@@ -303,7 +304,7 @@ class MilestoneController(Controller):
     @get("/{milestone:str}", summary="A milestone with its outcome and rating")
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         milestone: FromPath[str],
     ) -> MilestoneOut:
@@ -313,9 +314,9 @@ class MilestoneController(Controller):
     async def outcome(
         self,
         *,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         milestone: FromPath[str],
         data: JSONBody[OutcomeIn],
         idempotency_key: IdempotencyHeader = None,
@@ -350,9 +351,9 @@ class MilestoneController(Controller):
     async def rating(
         self,
         *,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         milestone: FromPath[str],
         data: JSONBody[RatingIn],
         idempotency_key: IdempotencyHeader = None,
@@ -377,10 +378,10 @@ class EventImportController(Controller):
     )
     async def import_events(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
-        request: Request,
+        request: Request[Any, Any, Any],
         skip_bad: FromQuery[bool] = False,
     ) -> ImportReport:
         # The body is JSONL (one event per line, format in scoring/events.py), read raw:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from service.auth_types import Principal
+from service.db.connection import Connection
 from service.idempotency import Replay, begin, finish, request_fingerprint
 
 T = TypeVar("T")
@@ -22,7 +22,7 @@ IdempotencyHeader = Annotated[
 
 
 async def replayed(
-    conn: asyncpg.Connection, principal: Principal, request: Request, key: str | None
+    conn: Connection, principal: Principal, request: Request[Any, Any, Any], key: str | None
 ) -> Replay | None:
     if key is None:
         return None
@@ -38,7 +38,7 @@ async def replayed(
 
 
 async def answer(
-    conn: asyncpg.Connection,
+    conn: Connection,
     principal: Principal,
     key: str | None,
     content: T,

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -15,6 +14,7 @@ from litestar.params import FromPath, QueryParameter
 from service.api.events import SCORERS
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.repo import actors as actors_repo
 from service.repo import models as models_repo
@@ -125,7 +125,7 @@ def may_read_reputation(principal: Principal, candidate_id: UUID) -> bool:
 
 
 async def read_reputation(
-    conn: asyncpg.Connection, scorers: Scorers, *, candidate_id: UUID, tier: str
+    conn: Connection, scorers: Scorers, *, candidate_id: UUID, tier: str
 ) -> ReputationOut:
     row = await repo.get(conn, candidate_id=candidate_id, tier=tier)
     if row is None:
@@ -152,7 +152,7 @@ class ReputationController(Controller):
     )
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         candidate_id: FromPath[UUID],
@@ -171,7 +171,7 @@ class ReputationController(Controller):
     )
     async def refresh_now(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         everyone: Annotated[
@@ -191,7 +191,7 @@ class ModelController(Controller):
     @get("/v1/models", summary="Model versions, newest first, with hold-out metrics")
     async def index(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> list[ModelOut]:
@@ -201,7 +201,7 @@ class ModelController(Controller):
     @get("/v1/models/{version:str}", summary="One model version")
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         version: FromPath[str],
     ) -> ModelOut:
@@ -218,7 +218,7 @@ class ModelController(Controller):
     )
     async def train(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         seed: Annotated[int, QueryParameter(ge=0, le=2**31 - 1)] = 0,

@@ -7,10 +7,9 @@ replaying it would mean storing it. A retry makes a new link; an unused one expi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
@@ -18,6 +17,7 @@ from litestar.params import JSONBody
 
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import PooledConnection
 from service.web.links import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, create_actor_sign_in_link
 
 
@@ -38,9 +38,9 @@ class SignInLinkController(Controller):
     @post("/", summary="A one-time link that signs a candidate or client in to the web pages")
     async def create(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         data: JSONBody[SignInLinkIn],
     ) -> Response[SignInLinkOut]:
         require(principal, "admin", "platform")

@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError, ServiceError, UnprocessableError, field_from_msgspec
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import actors as actors_repo
@@ -148,7 +149,7 @@ def may_see_candidate(principal: Principal, candidate_id: UUID) -> bool:
 
 
 async def _resolve_candidate(
-    conn: asyncpg.Connection, principal: Principal, requested: UUID | None
+    conn: Connection, principal: Principal, requested: UUID | None
 ) -> UUID:
     if principal.role == "candidate":
         if requested is not None and requested != principal.actor_id:
@@ -164,7 +165,7 @@ async def _resolve_candidate(
 
 
 async def create_submission(
-    conn: asyncpg.Connection,
+    conn: Connection,
     principal: Principal,
     *,
     trial: TrialRow,
@@ -201,7 +202,9 @@ async def visible_submission(
     return found
 
 
-async def _read_body(request: Request) -> tuple[dict[str, bytes], UUID | None, bytes]:
+async def _read_body(
+    request: Request[Any, Any, Any],
+) -> tuple[dict[str, bytes], UUID | None, bytes]:
     """The candidate's files from a multipart archive or a JSON map, and the raw body."""
     raw = await request.body()
     content_type = request.headers.get("content-type", "")
@@ -246,9 +249,9 @@ class SubmissionController(Controller):
     )
     async def create(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         trial_id: FromPath[str],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[Any]:
@@ -299,7 +302,7 @@ class SubmissionController(Controller):
     )
     async def for_candidate(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         candidate_id: FromPath[UUID],
         cursor: FromQuery[str | None] = None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State, UploadFile
@@ -14,6 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.package_cache import cached_package
 from service.pagination import LimitQuery, Page
@@ -87,7 +87,7 @@ class TrialController(Controller):
     )
     async def upload(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         state: State,
         data: Annotated[TrialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -99,7 +99,7 @@ class TrialController(Controller):
     @get("/", summary="Trials that can be taken, by id; filter by skill")
     async def index(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         skill: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
@@ -112,7 +112,7 @@ class TrialController(Controller):
     @get("/{trial_id:str}", summary="A trial: statement, limits, public tests (never hidden ones)")
     async def read(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         trial_id: FromPath[str],
     ) -> TrialDetail:
@@ -133,9 +133,9 @@ class TrialController(Controller):
     @get("/{trial_id:str}/starter", summary="The starter files as an archive")
     async def starter(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         trial_id: FromPath[str],
         format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",
     ) -> Response[bytes]:
@@ -143,7 +143,7 @@ class TrialController(Controller):
 
 
 async def starter_download(
-    conn: asyncpg.Connection, trial_id: str, format: Literal["tar.gz", "zip"]
+    conn: Connection, trial_id: str, format: Literal["tar.gz", "zip"]
 ) -> Response[bytes]:
     """The current version's starter files as an attachment (API and pages alike)."""
     row, version = await current_trial(conn, trial_id)
@@ -157,9 +157,7 @@ async def starter_download(
     )
 
 
-async def current_trial(
-    conn: asyncpg.Connection, trial_id: str
-) -> tuple[TrialRow, TrialVersionRow]:
+async def current_trial(conn: Connection, trial_id: str) -> tuple[TrialRow, TrialVersionRow]:
     row = await repo.get_trial(conn, trial_id=trial_id)
     if row is None:
         raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")

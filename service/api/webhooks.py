@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
@@ -17,6 +16,7 @@ from litestar.params import FromPath, JSONBody
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
+from service.db.connection import PooledConnection
 from service.errors import NotFoundError, UnprocessableError
 from service.pagination import LimitQuery
 from service.repo import webhooks as repo
@@ -92,15 +92,15 @@ class WebhookController(Controller):
         self,
         *,
         state: State,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        request: Request,
+        request: Request[Any, Any, Any],
         data: JSONBody[WebhookIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[WebhookOut]:
         require(principal, "admin", "platform")
         if replay := await replayed(conn, principal, request, idempotency_key):
-            return replay.response()  # type: ignore[return-value]
+            return replay.response()
         if not state.settings.webhook_private_targets:
             refused = await private_target(data.url)
             if refused:
@@ -119,7 +119,7 @@ class WebhookController(Controller):
 
     @get("/", summary="Active webhooks")
     async def index(
-        self, conn: NamedDependency[asyncpg.Connection], principal: NamedDependency[Principal]
+        self, conn: NamedDependency[PooledConnection], principal: NamedDependency[Principal]
     ) -> list[WebhookOut]:
         require(principal, "admin", "platform")
         return [_out(r) for r in await repo.list_webhooks(conn, owner_key=_owner(principal))]
@@ -127,7 +127,7 @@ class WebhookController(Controller):
     @delete("/{webhook_id:uuid}", summary="Unsubscribe")
     async def remove(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
     ) -> None:
@@ -138,7 +138,7 @@ class WebhookController(Controller):
     @get("/{webhook_id:uuid}/deliveries", summary="Deliveries of a webhook, newest first")
     async def deliveries(
         self,
-        conn: NamedDependency[asyncpg.Connection],
+        conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
         limit: LimitQuery = 50,

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -89,12 +89,12 @@ async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
-def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T | int:
+def _run(settings: Settings, work: Callable[[], Coroutine[Any, Any, T]]) -> T | int:
     """Run database work; an unreachable database is a clear message, not a traceback."""
     if not settings.database_url:
         return fail("no database configured: run `trialgate infra up` or set DATABASE_URL")
     try:
-        return asyncio.run(work())  # type: ignore[arg-type]
+        return asyncio.run(work())
     except BrokenPipeError:
         raise  # the reader went away (`... | head`): main() ends quietly
     except (OSError, asyncpg.PostgresConnectionError) as exc:

@@ -5,24 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
+from service.auth_types import Role
 from service.cli.output import fail, say
 from service.settings import Settings
-
-ACTOR_KIND = {"candidate": "candidate", "client": "client"}
 
 
 def register(commands: Any) -> None:
     keys = commands.add_parser("keys", help="API keys")
     actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a key and print it once")
-    create.add_argument(
-        "--role", required=True, choices=["admin", "platform", "client", "candidate"]
-    )
+    create.add_argument("--role", required=True, choices=get_args(Role))
     create.add_argument(
         "--actor", type=UUID, default=None, help="the candidate or client the key acts as"
     )
@@ -54,29 +52,30 @@ def register(commands: Any) -> None:
     worker.set_defaults(handler=_worker)
 
 
-async def create_key(database_url: str, *, role: str, actor: UUID | None, name: str) -> str:
+async def create_key(database_url: str, *, role: Role, actor: UUID | None, name: str) -> str:
     from service.auth import create_key as make  # noqa: PLC0415
     from service.repo.actors import get_actor  # noqa: PLC0415
 
     conn = await asyncpg.connect(database_url)
     try:
-        if role in ACTOR_KIND:
+        if role in ("candidate", "client"):  # the roles whose keys act as an actor of that kind
             if actor is None:
                 raise ValueError(f"a {role} key needs --actor (the {role}'s id)")
-            if await get_actor(conn, kind=ACTOR_KIND[role], actor_id=actor) is None:  # type: ignore[arg-type]
+            if await get_actor(conn, kind=role, actor_id=actor) is None:
                 raise ValueError(f"no {role} with id {actor}")
         elif actor is not None:
             raise ValueError(f"a {role} key is not bound to an actor; leave out --actor")
-        key, _ = await make(conn, role=role, actor_id=actor, name=name)  # type: ignore[arg-type]
+        key, _ = await make(conn, role=role, actor_id=actor, name=name)
         return key
     finally:
         await conn.close()
 
 
 def _create_key(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    role: Role = msgspec.convert(args.role, Role)  # argparse held it to the same choices
     try:
         key = asyncio.run(
-            create_key(settings.database_url, role=args.role, actor=args.actor, name=args.name)
+            create_key(settings.database_url, role=role, actor=args.actor, name=args.name)
         )
     except ValueError as exc:
         return fail(str(exc), 2)

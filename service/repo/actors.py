@@ -7,6 +7,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from service.db.connection import Connection, returned_row
 from service.errors import ConflictError
 
 ActorKind = Literal["candidate", "client", "platform"]
@@ -23,7 +24,7 @@ class ActorRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def insert_actor(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     kind: ActorKind,
     external_ref: str | None,
@@ -45,12 +46,10 @@ async def insert_actor(
         raise ConflictError(
             f"A {kind} with external_ref {external_ref!r} already exists.", field="external_ref"
         ) from exc
-    return msgspec.convert(dict(row), ActorRow)
+    return msgspec.convert(dict(returned_row(row)), ActorRow)
 
 
-async def get_actor(
-    conn: asyncpg.Connection, *, kind: ActorKind, actor_id: UUID
-) -> ActorRow | None:
+async def get_actor(conn: Connection, *, kind: ActorKind, actor_id: UUID) -> ActorRow | None:
     row = await conn.fetchrow(
         "SELECT id, kind, external_ref, display_name, skills, created_at, joined_at FROM actors WHERE kind = $1 AND id = $2",
         kind,
@@ -60,7 +59,7 @@ async def get_actor(
 
 
 async def list_actors(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     kind: ActorKind,
     external_ref: str | None,

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import msgspec
 
+from service.db.connection import Connection, returned_row
 from service.errors import ConflictError
 
 
@@ -56,6 +57,9 @@ class SnapshotRow(msgspec.Struct, frozen=True, kw_only=True):
     open_disputes: int
 
 
+DecisionOrigin = Literal["request", "refresh"]  # asked for, or a flip found by a refresh
+
+
 class DecisionWrite(msgspec.Struct, frozen=True, kw_only=True):
     candidate_id: UUID
     tier: str
@@ -69,7 +73,7 @@ class DecisionWrite(msgspec.Struct, frozen=True, kw_only=True):
     policy_version: int
     model_version: str
     reputation_computed_at: datetime
-    origin: Literal["request", "refresh"]
+    origin: DecisionOrigin
     previous_id: UUID | None
     requested_by: UUID | None
     created_at: datetime
@@ -90,7 +94,7 @@ class DecisionRow(msgspec.Struct, frozen=True, kw_only=True):
     policy_version: int
     model_version: str
     reputation_computed_at: datetime
-    origin: Literal["request", "refresh"]
+    origin: DecisionOrigin
     previous_id: UUID | None
     requested_by: UUID | None
     created_at: datetime
@@ -100,7 +104,7 @@ class DecisionRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def current_policies(
-    conn: asyncpg.Connection, *, tiers: Sequence[str] | None = None
+    conn: Connection, *, tiers: Sequence[str] | None = None
 ) -> list[PolicyRow]:
     rows = await conn.fetch(
         "SELECT DISTINCT ON (tier) tier, version, body, created_at FROM policies "
@@ -110,7 +114,7 @@ async def current_policies(
     return [msgspec.convert(dict(r), PolicyRow) for r in rows]
 
 
-async def get_policy(conn: asyncpg.Connection, *, tier: str, version: int) -> PolicyRow | None:
+async def get_policy(conn: Connection, *, tier: str, version: int) -> PolicyRow | None:
     row = await conn.fetchrow(
         "SELECT tier, version, body, created_at FROM policies WHERE tier = $1 AND version = $2",
         tier,
@@ -120,7 +124,7 @@ async def get_policy(conn: asyncpg.Connection, *, tier: str, version: int) -> Po
 
 
 async def insert_policy(
-    conn: asyncpg.Connection, *, tier: str, body: dict[str, Any], created_by: UUID
+    conn: Connection, *, tier: str, body: dict[str, Any], created_by: UUID
 ) -> PolicyRow:
     """The tier's next version."""
     try:
@@ -137,7 +141,7 @@ async def insert_policy(
             f"The {tier} policy was changed at the same time; read it again and retry.",
             field="tier",
         ) from exc
-    return msgspec.convert(dict(row), PolicyRow)
+    return msgspec.convert(dict(returned_row(row)), PolicyRow)
 
 
 # --- the read behind a decision ---------------------------------------------------------
@@ -153,7 +157,7 @@ _FACTS = (
 
 
 async def snapshots(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     refs: Sequence[str],
     ref_ids: Sequence[UUID | None],
@@ -185,7 +189,7 @@ async def snapshots(
 
 
 async def facts(
-    conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID], disputes_since: datetime
+    conn: Connection, *, candidate_ids: Sequence[UUID], disputes_since: datetime
 ) -> list[FactsRow]:
     rows = await conn.fetch(
         "SELECT a.id AS candidate_id, " + _FACTS + "FROM actors a WHERE a.id = ANY($2::uuid[])",
@@ -206,7 +210,7 @@ _DECISION_COLUMNS = (
 _DECISION = "SELECT " + _DECISION_COLUMNS
 
 
-async def insert_decisions(conn: asyncpg.Connection, rows: Sequence[DecisionWrite]) -> list[UUID]:
+async def insert_decisions(conn: Connection, rows: Sequence[DecisionWrite]) -> list[UUID]:
     """Store decisions; their ids in the same order (made here, so the order is certain).
 
     executemany sends every row in one pipelined, atomic round trip.
@@ -245,13 +249,13 @@ async def insert_decisions(conn: asyncpg.Connection, rows: Sequence[DecisionWrit
     return ids
 
 
-async def get_decision(conn: asyncpg.Connection, *, decision_id: UUID) -> DecisionRow | None:
+async def get_decision(conn: Connection, *, decision_id: UUID) -> DecisionRow | None:
     row = await conn.fetchrow(_DECISION + "WHERE d.id = $1", decision_id)
     return msgspec.convert(dict(row), DecisionRow) if row else None
 
 
 async def list_decisions(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     candidate_id: UUID | None,
     tier: str | None,
@@ -272,9 +276,7 @@ async def list_decisions(
     return [msgspec.convert(dict(r), DecisionRow) for r in rows]
 
 
-async def latest_decisions(
-    conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID]
-) -> list[DecisionRow]:
+async def latest_decisions(conn: Connection, *, candidate_ids: Sequence[UUID]) -> list[DecisionRow]:
     """The most recent decision per (candidate, tier), for candidates decided before."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (d.candidate_id, d.tier) " + _DECISION_COLUMNS + "WHERE "

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from scoring.events import (
@@ -24,12 +23,13 @@ from scoring.events import (
     Rating,
     TrialResult,
 )
+from service.db.connection import Connection
 
 # Any constant works; it only has to be the same in every process importing into this database.
 IMPORT_LOCK_ID = 7_214_530_212
 
 
-async def load_events(conn: asyncpg.Connection) -> list[Event]:
+async def load_events(conn: Connection) -> list[Event]:
     """Every event the model may read, with actors and milestones named by uuid."""
     events: list[Event] = []
     for row in await conn.fetch(
@@ -115,13 +115,13 @@ class StoredTrial(msgspec.Struct, frozen=True, kw_only=True):
     verdict: str
 
 
-async def lock_imports(conn: asyncpg.Connection) -> None:
+async def lock_imports(conn: Connection) -> None:
     """One import at a time: their look-ups and inserts must not interleave."""
     await conn.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_ID)
 
 
 async def find_actors(
-    conn: asyncpg.Connection, *, kind: str, refs: Sequence[str], ids: Sequence[UUID]
+    conn: Connection, *, kind: str, refs: Sequence[str], ids: Sequence[UUID]
 ) -> list[StoredActor]:
     rows = await conn.fetch(
         "SELECT id, external_ref, joined_at, skills FROM actors "
@@ -134,7 +134,7 @@ async def find_actors(
 
 
 async def find_milestones(
-    conn: asyncpg.Connection, *, refs: Sequence[str], ids: Sequence[UUID]
+    conn: Connection, *, refs: Sequence[str], ids: Sequence[UUID]
 ) -> list[StoredMilestone]:
     rows = await conn.fetch(
         "SELECT m.id, m.external_ref, m.candidate_id, m.client_id, m.tier, m.skills, m.amount, "
@@ -149,7 +149,7 @@ async def find_milestones(
     return [msgspec.convert(dict(r), StoredMilestone) for r in rows]
 
 
-async def find_trials(conn: asyncpg.Connection, *, keys: Sequence[str]) -> list[StoredTrial]:
+async def find_trials(conn: Connection, *, keys: Sequence[str]) -> list[StoredTrial]:
     rows = await conn.fetch(
         "SELECT key, skills, score, verdict FROM trial_results WHERE key = ANY($1::text[])",
         list(keys),
@@ -157,14 +157,14 @@ async def find_trials(conn: asyncpg.Connection, *, keys: Sequence[str]) -> list[
     return [msgspec.convert(dict(r), StoredTrial) for r in rows]
 
 
-async def copy_actors(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
+async def copy_actors(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
     """(id, kind, external_ref, skills, joined_at) rows."""
     await conn.copy_records_to_table(
         "actors", records=records, columns=["id", "kind", "external_ref", "skills", "joined_at"]
     )
 
 
-async def attach_actors(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
+async def attach_actors(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
     """(id, joined_at, skills): an actor registered over the API meets its imported history."""
     await conn.executemany(
         "UPDATE actors SET joined_at = $2, "
@@ -174,7 +174,7 @@ async def attach_actors(conn: asyncpg.Connection, records: Sequence[tuple[Any, .
     )
 
 
-async def copy_trial_results(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
+async def copy_trial_results(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
     """(key, candidate_id, trial, skills, score, verdict, at) rows."""
     await conn.copy_records_to_table(
         "trial_results",
@@ -183,7 +183,7 @@ async def copy_trial_results(conn: asyncpg.Connection, records: Sequence[tuple[A
     )
 
 
-async def copy_milestones(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
+async def copy_milestones(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
     """(id, external_ref, candidate_id, client_id, tier, skills, amount, due_at, opened_at, origin)."""
     await conn.copy_records_to_table(
         "milestones",
@@ -203,14 +203,14 @@ async def copy_milestones(conn: asyncpg.Connection, records: Sequence[tuple[Any,
     )
 
 
-async def copy_outcomes(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
+async def copy_outcomes(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
     """(milestone_id, outcome, on_time, at) rows."""
     await conn.copy_records_to_table(
         "milestone_outcomes", records=records, columns=["milestone_id", "outcome", "on_time", "at"]
     )
 
 
-async def copy_ratings(conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]) -> None:
+async def copy_ratings(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
     """(milestone_id, stars, quality, communication, timeliness, at) rows."""
     await conn.copy_records_to_table(
         "ratings",

@@ -6,8 +6,9 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
+
+from service.db.connection import Connection
 
 
 class Job(msgspec.Struct, frozen=True, kw_only=True):
@@ -20,21 +21,22 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def enqueue(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     kind: str,
     submission_id: UUID | None,
     payload: dict[str, Any] | None = None,
 ) -> int:
-    return await conn.fetchval(
+    job_id: int = await conn.fetchval(
         "INSERT INTO jobs (kind, submission_id, payload) VALUES ($1, $2, $3) RETURNING id",
         kind,
         submission_id,
         payload or {},
     )
+    return job_id
 
 
-async def claim(conn: asyncpg.Connection, *, owner: str, lease: timedelta) -> Job | None:
+async def claim(conn: Connection, *, owner: str, lease: timedelta) -> Job | None:
     """Take the next due job, or one whose lease expired (its worker died)."""
     row = await conn.fetchrow(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, "
@@ -50,7 +52,7 @@ async def claim(conn: asyncpg.Connection, *, owner: str, lease: timedelta) -> Jo
     return msgspec.convert(dict(row), Job) if row else None
 
 
-async def renew(conn: asyncpg.Connection, *, job_id: int, owner: str, lease: timedelta) -> bool:
+async def renew(conn: Connection, *, job_id: int, owner: str, lease: timedelta) -> bool:
     """False when the lease was lost (another worker took the job over)."""
     renewed = await conn.fetchval(
         "UPDATE jobs SET lease_expires_at = now() + $3, heartbeat_at = now() "
@@ -62,7 +64,7 @@ async def renew(conn: asyncpg.Connection, *, job_id: int, owner: str, lease: tim
     return bool(renewed)
 
 
-async def complete(conn: asyncpg.Connection, *, job_id: int, owner: str) -> bool:
+async def complete(conn: Connection, *, job_id: int, owner: str) -> bool:
     done = await conn.fetchval(
         "UPDATE jobs SET state = 'done', finished_at = now(), lease_owner = NULL, "
         "lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'running' "
@@ -74,7 +76,7 @@ async def complete(conn: asyncpg.Connection, *, job_id: int, owner: str) -> bool
 
 
 async def retry_later(
-    conn: asyncpg.Connection, *, job_id: int, owner: str, delay: timedelta, error: str
+    conn: Connection, *, job_id: int, owner: str, delay: timedelta, error: str
 ) -> bool:
     done = await conn.fetchval(
         "UPDATE jobs SET state = 'queued', run_after = now() + $3, last_error = $4, "
@@ -88,7 +90,7 @@ async def retry_later(
     return bool(done)
 
 
-async def park(conn: asyncpg.Connection, *, job_id: int, owner: str, error: str) -> bool:
+async def park(conn: Connection, *, job_id: int, owner: str, error: str) -> bool:
     done = await conn.fetchval(
         "UPDATE jobs SET state = 'failed', finished_at = now(), last_error = $3, "
         "lease_owner = NULL, lease_expires_at = NULL "

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from service.auth_types import Role
+from service.db.connection import Connection
 
 
 class StoredKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -16,7 +16,7 @@ class StoredKey(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def insert_key(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     prefix: str,
     secret_hash: bytes,
@@ -24,7 +24,7 @@ async def insert_key(
     actor_id: UUID | None,
     name: str,
 ) -> UUID:
-    return await conn.fetchval(
+    key_id: UUID = await conn.fetchval(
         "INSERT INTO api_keys (prefix, secret_hash, role, actor_id, name) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING id",
         prefix,
@@ -33,9 +33,10 @@ async def insert_key(
         actor_id,
         name,
     )
+    return key_id
 
 
-async def find_active_key(conn: asyncpg.Connection, *, prefix: str) -> StoredKey | None:
+async def find_active_key(conn: Connection, *, prefix: str) -> StoredKey | None:
     row = await conn.fetchrow(
         "SELECT id, secret_hash, role, actor_id FROM api_keys "
         "WHERE prefix = $1 AND revoked_at IS NULL",
@@ -52,7 +53,7 @@ class RevokedKey(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def revoke_keys(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     prefixes: list[str],
     key_ids: list[UUID],

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from service.db.connection import Connection, returned_row
 from service.errors import ConflictError
 from service.repo.history import StoredMilestone
 
@@ -32,7 +33,7 @@ class ActorRef(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def find_actor(
-    conn: asyncpg.Connection, *, kind: str, ref: str, ref_id: UUID | None
+    conn: Connection, *, kind: str, ref: str, ref_id: UUID | None
 ) -> ActorRef | None:
     """An actor by the platform's id, or by our uuid; the uuid wins if both match."""
     row = await conn.fetchrow(
@@ -46,7 +47,7 @@ async def find_actor(
 
 
 async def insert_engagement(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     external_ref: str | None,
     client_id: UUID,
@@ -67,11 +68,11 @@ async def insert_engagement(
         raise ConflictError(
             f"An engagement with id {external_ref!r} already exists.", field="id"
         ) from exc
-    return msgspec.convert(dict(row), EngagementRow)
+    return msgspec.convert(dict(returned_row(row)), EngagementRow)
 
 
 async def find_engagement(
-    conn: asyncpg.Connection, *, ref: str, ref_id: UUID | None
+    conn: Connection, *, ref: str, ref_id: UUID | None
 ) -> EngagementRow | None:
     row = await conn.fetchrow(
         "SELECT id, external_ref, client_id, candidate_id, created_at FROM engagements "
@@ -83,7 +84,7 @@ async def find_engagement(
 
 
 async def insert_milestone(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     milestone_id: UUID,
     external_ref: str,
@@ -126,7 +127,7 @@ MILESTONE_SELECT = (
 
 
 async def find_milestone(
-    conn: asyncpg.Connection, *, ref: str, ref_id: UUID | None, lock: bool = False
+    conn: Connection, *, ref: str, ref_id: UUID | None, lock: bool = False
 ) -> MilestoneRow | None:
     """By the platform's id or our uuid; `lock` holds the milestone row until commit."""
     row = await conn.fetchrow(
@@ -139,7 +140,7 @@ async def find_milestone(
 
 
 async def insert_outcome(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     milestone_id: UUID,
     outcome: str,
@@ -161,7 +162,7 @@ async def insert_outcome(
 
 
 async def insert_rating(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     milestone_id: UUID,
     stars: int,
@@ -188,7 +189,7 @@ async def insert_rating(
 
 
 async def record_graded_trial(
-    conn: asyncpg.Connection, *, submission_id: UUID, verdict: str, score: float
+    conn: Connection, *, submission_id: UUID, verdict: str, score: float
 ) -> bool:
     """A graded submission as a trial_result event, and its candidate marked for refresh.
 

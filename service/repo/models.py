@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from service.db.connection import Connection, returned_row
 from service.errors import ConflictError
 
 # Any constant works; it only has to be the same in every process training against this database.
@@ -32,34 +33,38 @@ _SELECT = (
 )
 
 
-async def lock_training(conn: asyncpg.Connection) -> None:
+async def lock_training(conn: Connection) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock($1)", TRAINING_LOCK_ID)
 
 
-async def promoted_version(conn: asyncpg.Connection) -> str | None:
-    return await conn.fetchval("SELECT version FROM model_versions WHERE promoted")
+async def promoted_version(conn: Connection) -> str | None:
+    version: str | None = await conn.fetchval("SELECT version FROM model_versions WHERE promoted")
+    return version
 
 
-async def model_bytes(conn: asyncpg.Connection, *, version: str) -> bytes | None:
-    return await conn.fetchval("SELECT model FROM model_versions WHERE version = $1", version)
+async def model_bytes(conn: Connection, *, version: str) -> bytes | None:
+    model: bytes | None = await conn.fetchval(
+        "SELECT model FROM model_versions WHERE version = $1", version
+    )
+    return model
 
 
-async def get_version(conn: asyncpg.Connection, *, version: str) -> ModelVersionRow | None:
+async def get_version(conn: Connection, *, version: str) -> ModelVersionRow | None:
     row = await conn.fetchrow(_SELECT + "WHERE version = $1", version)
     return msgspec.convert(dict(row), ModelVersionRow) if row else None
 
 
-async def list_versions(conn: asyncpg.Connection, *, limit: int) -> list[ModelVersionRow]:
+async def list_versions(conn: Connection, *, limit: int) -> list[ModelVersionRow]:
     rows = await conn.fetch(_SELECT + "ORDER BY created_at DESC LIMIT $1", limit)
     return [msgspec.convert(dict(r), ModelVersionRow) for r in rows]
 
 
-async def demote_all(conn: asyncpg.Connection) -> None:
+async def demote_all(conn: Connection) -> None:
     await conn.execute("UPDATE model_versions SET promoted = false WHERE promoted")
 
 
 async def insert_version(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     version: str,
     model: bytes,
@@ -88,4 +93,4 @@ async def insert_version(
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConflictError(f"Model version {version} is already stored.", field="version") from exc
-    return msgspec.convert(dict(row), ModelVersionRow)
+    return msgspec.convert(dict(returned_row(row)), ModelVersionRow)

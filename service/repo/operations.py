@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
+
+from service.db.connection import Connection, returned_row
 
 
 class QueueDepth(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,17 +35,17 @@ class Failure(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
 
 
-async def queue_depth(conn: asyncpg.Connection) -> QueueDepth:
+async def queue_depth(conn: Connection) -> QueueDepth:
     row = await conn.fetchrow(
         "SELECT count(*) FILTER (WHERE state = 'queued') AS queued, "
         "count(*) FILTER (WHERE state = 'running') AS running, "
         "count(*) FILTER (WHERE state = 'failed') AS failed "
         "FROM jobs WHERE state IN ('queued', 'running', 'failed')"
     )
-    return msgspec.convert(dict(row), QueueDepth)
+    return msgspec.convert(dict(returned_row(row)), QueueDepth)
 
 
-async def runs_per_hour(conn: asyncpg.Connection, *, hours: int = 24) -> list[HourCount]:
+async def runs_per_hour(conn: Connection, *, hours: int = 24) -> list[HourCount]:
     """Graded runs in each of the last `hours` hours, oldest first, empty hours included."""
     rows = await conn.fetch(
         "SELECT h.hour, count(r.submission_id)::int AS runs FROM generate_series("
@@ -57,7 +58,7 @@ async def runs_per_hour(conn: asyncpg.Connection, *, hours: int = 24) -> list[Ho
     return [msgspec.convert(dict(r), HourCount) for r in rows]
 
 
-async def verdict_mix(conn: asyncpg.Connection, *, days: int = 7) -> list[VerdictCount]:
+async def verdict_mix(conn: Connection, *, days: int = 7) -> list[VerdictCount]:
     rows = await conn.fetch(
         "SELECT verdict, count(*)::int AS runs FROM results "
         "WHERE created_at > now() - make_interval(days => $1) "
@@ -67,7 +68,7 @@ async def verdict_mix(conn: asyncpg.Connection, *, days: int = 7) -> list[Verdic
     return [msgspec.convert(dict(r), VerdictCount) for r in rows]
 
 
-async def recent_failures(conn: asyncpg.Connection, *, limit: int = 10) -> list[Failure]:
+async def recent_failures(conn: Connection, *, limit: int = 10) -> list[Failure]:
     """Jobs that hit an infrastructure error: parked for good, or waiting to be retried."""
     rows = await conn.fetch(
         "SELECT id AS job_id, submission_id, state, attempts, last_error AS error, "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from service.db.connection import Connection, returned_row
 from service.repo.milestones import MILESTONE_SELECT, MilestoneRow
 
 
@@ -36,7 +36,7 @@ class ClientCandidate(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def trial_results(
-    conn: asyncpg.Connection, *, candidate_id: UUID, limit: int = 50
+    conn: Connection, *, candidate_id: UUID, limit: int = 50
 ) -> list[TrialResultRow]:
     rows = await conn.fetch(
         "SELECT trial, skills, score, verdict, at FROM trial_results WHERE candidate_id = $1 "
@@ -47,7 +47,7 @@ async def trial_results(
     return [msgspec.convert(dict(r), TrialResultRow) for r in rows]
 
 
-async def rating_summary(conn: asyncpg.Connection, *, candidate_id: UUID) -> RatingSummary:
+async def rating_summary(conn: Connection, *, candidate_id: UUID) -> RatingSummary:
     row = await conn.fetchrow(
         "SELECT count(*)::int AS count, avg(r.stars)::float8 AS average, "
         "avg(r.quality)::float8 AS quality, avg(r.communication)::float8 AS communication, "
@@ -55,11 +55,11 @@ async def rating_summary(conn: asyncpg.Connection, *, candidate_id: UUID) -> Rat
         "FROM ratings r JOIN milestones m ON m.id = r.milestone_id WHERE m.candidate_id = $1",
         candidate_id,
     )
-    return msgspec.convert(dict(row), RatingSummary)
+    return msgspec.convert(dict(returned_row(row)), RatingSummary)
 
 
 async def milestones_with(
-    conn: asyncpg.Connection, *, candidate_id: UUID, client_id: UUID, limit: int = 50
+    conn: Connection, *, candidate_id: UUID, client_id: UUID, limit: int = 50
 ) -> list[MilestoneRow]:
     """The candidate's milestones for one client, newest first."""
     rows = await conn.fetch(
@@ -73,7 +73,7 @@ async def milestones_with(
 
 
 async def candidates_of_client(
-    conn: asyncpg.Connection, *, client_id: UUID, limit: int = 100
+    conn: Connection, *, client_id: UUID, limit: int = 100
 ) -> list[ClientCandidate]:
     """Candidates the client has milestones with, those with milestones to rate first."""
     rows = await conn.fetch(

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-import asyncpg
 import msgspec
+
+from service.db.connection import Connection
 
 # Any constant works; it only has to be the same in every process refreshing this database.
 REFRESH_LOCK_ID = 7_214_530_214
@@ -56,13 +57,13 @@ _SELECT = (
 )
 
 
-async def lock_refresh(conn: asyncpg.Connection) -> None:
+async def lock_refresh(conn: Connection) -> None:
     """One refresh at a time, so a refresh that read an older history never writes last."""
     await conn.execute("SELECT pg_advisory_xact_lock($1)", REFRESH_LOCK_ID)
 
 
 async def upsert(
-    conn: asyncpg.Connection, rows: Sequence[ReputationWrite], *, computed_at: datetime
+    conn: Connection, rows: Sequence[ReputationWrite], *, computed_at: datetime
 ) -> None:
     if not rows:
         return
@@ -96,7 +97,7 @@ async def upsert(
     )
 
 
-async def get(conn: asyncpg.Connection, *, candidate_id: UUID, tier: str) -> ReputationRow | None:
+async def get(conn: Connection, *, candidate_id: UUID, tier: str) -> ReputationRow | None:
     row = await conn.fetchrow(
         _SELECT + "WHERE r.candidate_id = $1 AND r.tier = $2", candidate_id, tier
     )
@@ -104,7 +105,7 @@ async def get(conn: asyncpg.Connection, *, candidate_id: UUID, tier: str) -> Rep
 
 
 async def page(
-    conn: asyncpg.Connection, *, tier: str | None, after: tuple[UUID, str] | None, limit: int
+    conn: Connection, *, tier: str | None, after: tuple[UUID, str] | None, limit: int
 ) -> list[ReputationRow]:
     """Every candidate's reputation in (candidate, tier) order, a page at a time."""
     rows = await conn.fetch(
@@ -119,12 +120,12 @@ async def page(
     return [msgspec.convert(dict(r), ReputationRow) for r in rows]
 
 
-async def candidate_ids(conn: asyncpg.Connection) -> list[UUID]:
+async def candidate_ids(conn: Connection) -> list[UUID]:
     rows = await conn.fetch("SELECT id FROM actors WHERE kind = 'candidate' ORDER BY id")
     return [r["id"] for r in rows]
 
 
-async def mark_dirty(conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID]) -> None:
+async def mark_dirty(conn: Connection, *, candidate_ids: Sequence[UUID]) -> None:
     await conn.execute(
         "INSERT INTO reputation_dirty (candidate_id, marked_at) "
         "SELECT unnest($1::uuid[]), clock_timestamp() "
@@ -133,7 +134,7 @@ async def mark_dirty(conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID])
     )
 
 
-async def claim_dirty(conn: asyncpg.Connection, *, limit: int) -> list[UUID]:
+async def claim_dirty(conn: Connection, *, limit: int) -> list[UUID]:
     """Take up to `limit` marked candidates; a rollback puts them back."""
     rows = await conn.fetch(
         "DELETE FROM reputation_dirty WHERE candidate_id IN (SELECT candidate_id "
@@ -144,9 +145,7 @@ async def claim_dirty(conn: asyncpg.Connection, *, limit: int) -> list[UUID]:
     return [r["candidate_id"] for r in rows]
 
 
-async def clear_dirty(
-    conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID], before: datetime
-) -> None:
+async def clear_dirty(conn: Connection, *, candidate_ids: Sequence[UUID], before: datetime) -> None:
     """Unmark candidates a refresh has covered: those marked before its history was read.
 
     Rows another refresher has claimed are skipped, never waited for.
@@ -160,5 +159,6 @@ async def clear_dirty(
     )
 
 
-async def oldest_computed(conn: asyncpg.Connection) -> datetime | None:
-    return await conn.fetchval("SELECT min(computed_at) FROM reputations")
+async def oldest_computed(conn: Connection) -> datetime | None:
+    oldest: datetime | None = await conn.fetchval("SELECT min(computed_at) FROM reputations")
+    return oldest

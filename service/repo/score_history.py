@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
+from service.db.connection import Connection
 from service.repo.reputation import ReputationWrite
 
 # Smaller moves are the decay of old events between refreshes, not news worth a point.
@@ -23,7 +23,7 @@ class ScorePoint(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def append_changed(
-    conn: asyncpg.Connection, rows: Sequence[ReputationWrite], *, computed_at: datetime
+    conn: Connection, rows: Sequence[ReputationWrite], *, computed_at: datetime
 ) -> None:
     """A point for each row whose score differs from the stored one; run before the upsert."""
     if not rows:
@@ -48,7 +48,7 @@ async def append_changed(
     )
 
 
-async def without_history(conn: asyncpg.Connection, *, candidate_ids: Sequence[UUID]) -> list[UUID]:
+async def without_history(conn: Connection, *, candidate_ids: Sequence[UUID]) -> list[UUID]:
     rows = await conn.fetch(
         "SELECT c FROM unnest($1::uuid[]) AS c WHERE NOT EXISTS "
         "(SELECT 1 FROM reputation_history h WHERE h.candidate_id = c)",
@@ -58,7 +58,7 @@ async def without_history(conn: asyncpg.Connection, *, candidate_ids: Sequence[U
 
 
 async def insert_points(
-    conn: asyncpg.Connection, points: Sequence[tuple[datetime, ReputationWrite]]
+    conn: Connection, points: Sequence[tuple[datetime, ReputationWrite]]
 ) -> None:
     """Points as they stood at their own time (a history drawn after an import)."""
     if not points:
@@ -80,7 +80,7 @@ async def insert_points(
 
 
 async def points(
-    conn: asyncpg.Connection, *, candidate_id: UUID, tier: str, limit: int = 200
+    conn: Connection, *, candidate_id: UUID, tier: str, limit: int = 200
 ) -> list[ScorePoint]:
     """The latest `limit` points, oldest first."""
     rows = await conn.fetch(

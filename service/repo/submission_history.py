@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
+
+from service.db.connection import Connection
 
 
 class HistoryRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -20,7 +21,7 @@ class HistoryRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def for_candidate(
-    conn: asyncpg.Connection, *, candidate_id: UUID, limit: int = 100
+    conn: Connection, *, candidate_id: UUID, limit: int = 100
 ) -> list[HistoryRow]:
     rows = await conn.fetch(
         "SELECT s.id, v.trial_id, t.title AS trial_title, s.status, s.created_at, r.verdict, "

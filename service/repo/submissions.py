@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-import asyncpg
 import msgspec
+
+from service.db.connection import Connection
 
 SubmissionStatus = Literal["queued", "running", "graded", "failed"]
 
@@ -42,7 +43,7 @@ _SELECT = (
 
 
 async def insert_submission(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     trial_version_id: UUID,
     candidate_id: UUID,
@@ -51,7 +52,7 @@ async def insert_submission(
     archive_sha256: str,
     file_count: int,
 ) -> UUID:
-    return await conn.fetchval(
+    submission_id: UUID = await conn.fetchval(
         "INSERT INTO submissions (trial_version_id, candidate_id, submitted_by, archive, "
         "archive_sha256, file_count) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         trial_version_id,
@@ -61,15 +62,16 @@ async def insert_submission(
         archive_sha256,
         file_count,
     )
+    return submission_id
 
 
-async def get_submission(conn: asyncpg.Connection, *, submission_id: UUID) -> SubmissionRow | None:
+async def get_submission(conn: Connection, *, submission_id: UUID) -> SubmissionRow | None:
     row = await conn.fetchrow(_SELECT + "WHERE s.id = $1", submission_id)
     return msgspec.convert(dict(row), SubmissionRow) if row else None
 
 
 async def get_submission_with_result(
-    conn: asyncpg.Connection, *, submission_id: UUID
+    conn: Connection, *, submission_id: UUID
 ) -> tuple[SubmissionRow, ResultRow | None] | None:
     """The submission and, once graded, its result: one round trip for the hot read path."""
     row = await conn.fetchrow(
@@ -88,7 +90,7 @@ async def get_submission_with_result(
 
 
 async def list_for_candidate(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     candidate_id: UUID,
     after: tuple[datetime, UUID] | None,
@@ -106,13 +108,14 @@ async def list_for_candidate(
     return [msgspec.convert(dict(r), SubmissionRow) for r in rows]
 
 
-async def get_archive(conn: asyncpg.Connection, *, submission_id: UUID) -> bytes:
-    return await conn.fetchval("SELECT archive FROM submissions WHERE id = $1", submission_id)
+async def get_archive(conn: Connection, *, submission_id: UUID) -> bytes | None:
+    archive: bytes | None = await conn.fetchval(
+        "SELECT archive FROM submissions WHERE id = $1", submission_id
+    )
+    return archive
 
 
-async def set_status(
-    conn: asyncpg.Connection, *, submission_id: UUID, status: SubmissionStatus
-) -> None:
+async def set_status(conn: Connection, *, submission_id: UUID, status: SubmissionStatus) -> None:
     await conn.execute(
         "UPDATE submissions SET status = $2, "
         "graded_at = CASE WHEN $2 = 'graded' THEN now() ELSE graded_at END WHERE id = $1",
@@ -121,9 +124,7 @@ async def set_status(
     )
 
 
-async def insert_result(
-    conn: asyncpg.Connection, *, submission_id: UUID, result: dict[str, Any]
-) -> bool:
+async def insert_result(conn: Connection, *, submission_id: UUID, result: dict[str, Any]) -> bool:
     """False when the submission already has a result (it is graded exactly once)."""
     inserted = await conn.fetchval(
         "INSERT INTO results (submission_id, verdict, score, summary, tests, flags, duration_ms, "

@@ -7,6 +7,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from service.db.connection import Connection
 from service.errors import ConflictError
 
 
@@ -34,7 +35,7 @@ class TrialVersionRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def upsert_trial(
-    conn: asyncpg.Connection, *, trial_id: str, title: str, skills: list[str], difficulty: int
+    conn: Connection, *, trial_id: str, title: str, skills: list[str], difficulty: int
 ) -> None:
     await conn.execute(
         "INSERT INTO trials (id, title, skills, difficulty) VALUES ($1, $2, $3, $4) "
@@ -46,7 +47,7 @@ async def upsert_trial(
     )
 
 
-async def version_by_hash(conn: asyncpg.Connection, *, content_hash: str) -> TrialVersionRow | None:
+async def version_by_hash(conn: Connection, *, content_hash: str) -> TrialVersionRow | None:
     row = await conn.fetchrow(
         "SELECT id, trial_id, version, content_hash, manifest, statement, package, expected_tests "
         "FROM trial_versions WHERE content_hash = $1",
@@ -56,7 +57,7 @@ async def version_by_hash(conn: asyncpg.Connection, *, content_hash: str) -> Tri
 
 
 async def insert_version(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     trial_id: str,
     version: str,
@@ -68,7 +69,7 @@ async def insert_version(
     check_report: dict[str, Any],
 ) -> UUID:
     try:
-        return await conn.fetchval(
+        version_id: UUID = await conn.fetchval(
             "INSERT INTO trial_versions (trial_id, version, content_hash, manifest, statement, "
             "package, expected_tests, check_report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
             "RETURNING id",
@@ -87,9 +88,10 @@ async def insert_version(
             "versions are immutable, bump the version.",
             field="version",
         ) from exc
+    return version_id
 
 
-async def set_current_version(conn: asyncpg.Connection, *, trial_id: str, version_id: UUID) -> None:
+async def set_current_version(conn: Connection, *, trial_id: str, version_id: UUID) -> None:
     await conn.execute(
         "UPDATE trials SET current_version_id = $2 WHERE id = $1", trial_id, version_id
     )
@@ -102,7 +104,7 @@ _TRIAL_SELECT = (
 
 
 async def list_trials(
-    conn: asyncpg.Connection, *, skill: str | None, after: str | None, limit: int
+    conn: Connection, *, skill: str | None, after: str | None, limit: int
 ) -> list[TrialRow]:
     rows = await conn.fetch(
         _TRIAL_SELECT + "WHERE ($1::text IS NULL OR $1 = ANY (t.skills)) "
@@ -114,12 +116,12 @@ async def list_trials(
     return [msgspec.convert(dict(r), TrialRow) for r in rows]
 
 
-async def get_trial(conn: asyncpg.Connection, *, trial_id: str) -> TrialRow | None:
+async def get_trial(conn: Connection, *, trial_id: str) -> TrialRow | None:
     row = await conn.fetchrow(_TRIAL_SELECT + "WHERE t.id = $1", trial_id)
     return msgspec.convert(dict(row), TrialRow) if row else None
 
 
-async def get_version(conn: asyncpg.Connection, *, version_id: UUID) -> TrialVersionRow | None:
+async def get_version(conn: Connection, *, version_id: UUID) -> TrialVersionRow | None:
     row = await conn.fetchrow(
         "SELECT id, trial_id, version, content_hash, manifest, statement, package, expected_tests "
         "FROM trial_versions WHERE id = $1",

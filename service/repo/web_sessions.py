@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from service.auth_types import Role
+from service.db.connection import Connection
 
 
 class SessionKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -21,7 +21,7 @@ class SessionKey(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def insert_session(
-    conn: asyncpg.Connection, *, token_hash: bytes, key_id: UUID, expires_at: datetime
+    conn: Connection, *, token_hash: bytes, key_id: UUID, expires_at: datetime
 ) -> None:
     await conn.execute(
         "INSERT INTO web_sessions (token_hash, key_id, expires_at) VALUES ($1, $2, $3)",
@@ -31,7 +31,7 @@ async def insert_session(
     )
 
 
-async def find_session(conn: asyncpg.Connection, *, token_hash: bytes) -> SessionKey | None:
+async def find_session(conn: Connection, *, token_hash: bytes) -> SessionKey | None:
     """A session that has not ended or expired, whose key is not revoked."""
     row = await conn.fetchrow(
         "SELECT k.id AS key_id, k.role, k.actor_id, "
@@ -44,7 +44,7 @@ async def find_session(conn: asyncpg.Connection, *, token_hash: bytes) -> Sessio
     return msgspec.convert(dict(row), SessionKey) if row else None
 
 
-async def end_session(conn: asyncpg.Connection, *, token_hash: bytes) -> None:
+async def end_session(conn: Connection, *, token_hash: bytes) -> None:
     await conn.execute(
         "UPDATE web_sessions SET ended_at = now() WHERE token_hash = $1 AND ended_at IS NULL",
         token_hash,
@@ -52,7 +52,7 @@ async def end_session(conn: asyncpg.Connection, *, token_hash: bytes) -> None:
 
 
 async def insert_link(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     token_hash: bytes,
     key_id: UUID,
@@ -69,7 +69,7 @@ async def insert_link(
     )
 
 
-async def peek_link(conn: asyncpg.Connection, *, token_hash: bytes) -> SessionKey | None:
+async def peek_link(conn: Connection, *, token_hash: bytes) -> SessionKey | None:
     """Who an unused, unexpired link signs in as, without using it up."""
     row = await conn.fetchrow(
         "SELECT k.id AS key_id, k.role, k.actor_id, "
@@ -81,7 +81,7 @@ async def peek_link(conn: asyncpg.Connection, *, token_hash: bytes) -> SessionKe
     return msgspec.convert(dict(row), SessionKey) if row else None
 
 
-async def use_link(conn: asyncpg.Connection, *, token_hash: bytes) -> SessionKey | None:
+async def use_link(conn: Connection, *, token_hash: bytes) -> SessionKey | None:
     """Mark the link used and say who it signs in as; None if it was used, expired or unknown.
 
     One UPDATE decides: two browsers racing on the same link cannot both win.

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-import asyncpg
 import msgspec
+
+from service.db.connection import Connection, returned_row
 
 
 class WebhookRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,7 +38,7 @@ class DeliveryRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def insert_webhook(
-    conn: asyncpg.Connection, *, owner_key: UUID, url: str, events: list[str], secret: str
+    conn: Connection, *, owner_key: UUID, url: str, events: list[str], secret: str
 ) -> WebhookRow:
     row = await conn.fetchrow(
         "INSERT INTO webhooks (owner_key, url, events, secret) VALUES ($1, $2, $3, $4) "
@@ -47,10 +48,10 @@ async def insert_webhook(
         events,
         secret,
     )
-    return msgspec.convert(dict(row), WebhookRow)
+    return msgspec.convert(dict(returned_row(row)), WebhookRow)
 
 
-async def list_webhooks(conn: asyncpg.Connection, *, owner_key: UUID | None) -> list[WebhookRow]:
+async def list_webhooks(conn: Connection, *, owner_key: UUID | None) -> list[WebhookRow]:
     rows = await conn.fetch(
         "SELECT id, url, events, active, created_at FROM webhooks "
         "WHERE active AND ($1::uuid IS NULL OR owner_key = $1) ORDER BY created_at",
@@ -59,7 +60,7 @@ async def list_webhooks(conn: asyncpg.Connection, *, owner_key: UUID | None) -> 
     return [msgspec.convert(dict(r), WebhookRow) for r in rows]
 
 
-async def deactivate(conn: asyncpg.Connection, *, webhook_id: UUID, owner_key: UUID | None) -> bool:
+async def deactivate(conn: Connection, *, webhook_id: UUID, owner_key: UUID | None) -> bool:
     done = await conn.fetchval(
         "UPDATE webhooks SET active = false WHERE id = $1 AND active "
         "AND ($2::uuid IS NULL OR owner_key = $2) RETURNING true",
@@ -70,7 +71,7 @@ async def deactivate(conn: asyncpg.Connection, *, webhook_id: UUID, owner_key: U
 
 
 async def insert_deliveries(
-    conn: asyncpg.Connection, *, event: str, subject_id: UUID | None, body: bytes
+    conn: Connection, *, event: str, subject_id: UUID | None, body: bytes
 ) -> int:
     status = await conn.execute(
         "INSERT INTO webhook_deliveries (webhook_id, event, subject_id, body) "
@@ -82,7 +83,7 @@ async def insert_deliveries(
     return int(status.rsplit(" ", 1)[-1])
 
 
-async def claim_due(conn: asyncpg.Connection, *, limit: int, hold: timedelta) -> list[Due]:
+async def claim_due(conn: Connection, *, limit: int, hold: timedelta) -> list[Due]:
     """Reserve due deliveries for `hold` so no other worker sends them meanwhile."""
     rows = await conn.fetch(
         "UPDATE webhook_deliveries d SET next_attempt_at = now() + $2 FROM webhooks w "
@@ -97,7 +98,7 @@ async def claim_due(conn: asyncpg.Connection, *, limit: int, hold: timedelta) ->
 
 
 async def record_attempt(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     delivery_id: UUID,
     status_code: int | None,
@@ -113,9 +114,7 @@ async def record_attempt(
     )
 
 
-async def mark_delivered(
-    conn: asyncpg.Connection, *, delivery_id: UUID, status_code: int | None
-) -> None:
+async def mark_delivered(conn: Connection, *, delivery_id: UUID, status_code: int | None) -> None:
     await conn.execute(
         "UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, "
         "last_status = $2, last_error = NULL, delivered_at = now() WHERE id = $1",
@@ -125,7 +124,7 @@ async def mark_delivered(
 
 
 async def mark_failed(
-    conn: asyncpg.Connection, *, delivery_id: UUID, status_code: int | None, error: str
+    conn: Connection, *, delivery_id: UUID, status_code: int | None, error: str
 ) -> None:
     await conn.execute(
         "UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, "
@@ -137,7 +136,7 @@ async def mark_failed(
 
 
 async def reschedule(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     delivery_id: UUID,
     delay: timedelta,
@@ -154,9 +153,7 @@ async def reschedule(
     )
 
 
-async def list_deliveries(
-    conn: asyncpg.Connection, *, webhook_id: UUID, limit: int
-) -> list[DeliveryRow]:
+async def list_deliveries(conn: Connection, *, webhook_id: UUID, limit: int) -> list[DeliveryRow]:
     rows = await conn.fetch(
         "SELECT id, event, subject_id, state, attempts, last_status, last_error, created_at, delivered_at "
         "FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC LIMIT $2",

@@ -12,14 +12,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from scoring.eligibility import CandidateFacts, Decision, Policy, TrialFact, evaluate
 from scoring.reputation import Reputation
 from service import webhooks
+from service.db.connection import Connection
 from service.repo import eligibility as repo
-from service.repo.eligibility import DecisionRow, DecisionWrite, PolicyRow, TrialFactRow
+from service.repo.eligibility import (
+    DecisionOrigin,
+    DecisionRow,
+    DecisionWrite,
+    PolicyRow,
+    TrialFactRow,
+)
 from service.repo.reputation import ReputationWrite
 
 DISPUTE_OPEN_DAYS = 60.0
@@ -86,7 +92,7 @@ def write_of(
     skills: Sequence[str],
     policy_version: int,
     reputation_computed_at: datetime,
-    origin: str,
+    origin: DecisionOrigin,
     previous_id: UUID | None,
     requested_by: UUID | None,
 ) -> DecisionWrite:
@@ -103,7 +109,7 @@ def write_of(
         policy_version=policy_version,
         model_version=decision.model_version,
         reputation_computed_at=reputation_computed_at,
-        origin=origin,  # type: ignore[arg-type]
+        origin=origin,
         previous_id=previous_id,
         requested_by=requested_by,
         created_at=decision.decided_at,
@@ -134,7 +140,7 @@ def changed_payload(row: DecisionRow) -> dict[str, Any]:
 
 
 async def recheck(
-    conn: asyncpg.Connection,
+    conn: Connection,
     rows: Sequence[ReputationWrite],
     *,
     computed_at: datetime,

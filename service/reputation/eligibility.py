@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from scoring.eligibility import evaluate
+from service.db.connection import Connection
 from service.errors import UnprocessableError
 from service.repo import eligibility as repo
 from service.repo.eligibility import DecisionRow, DecisionWrite, PolicyRow, SnapshotRow
@@ -45,7 +45,7 @@ def as_uuid(ref: str) -> UUID | None:
 
 
 async def _read(
-    conn: asyncpg.Connection, questions: Sequence[Question], now: datetime
+    conn: Connection, questions: Sequence[Question], now: datetime
 ) -> list[SnapshotRow]:
     return await repo.snapshots(
         conn,
@@ -57,7 +57,7 @@ async def _read(
 
 
 async def decide(
-    conn: asyncpg.Connection,
+    conn: Connection,
     scorers: Scorers,
     questions: Sequence[Question],
     *,
@@ -87,7 +87,7 @@ async def decide(
 
 
 async def decide_each(
-    conn: asyncpg.Connection,
+    conn: Connection,
     scorers: Scorers,
     questions: Sequence[Question],
     *,
@@ -119,7 +119,7 @@ def _unanswerable(question: Question, snap: SnapshotRow, prefix: str) -> Unproce
 
 
 async def _answer(
-    conn: asyncpg.Connection,
+    conn: Connection,
     scorers: Scorers,
     questions: Sequence[Question],
     *,

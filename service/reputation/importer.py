@@ -37,6 +37,7 @@ from scoring.events import (
     read_history,
     validate_history,
 )
+from service.db.connection import Connection
 from service.errors import ConflictError, ImportRejected, LineError
 from service.repo import history as repo
 from service.repo.history import StoredActor, StoredMilestone, StoredTrial
@@ -102,7 +103,7 @@ class _Plan:
 
     # -- look-ups -------------------------------------------------------------------
 
-    async def look_up(self, conn: asyncpg.Connection) -> None:
+    async def look_up(self, conn: Connection) -> None:
         cand_refs, client_refs, ms_refs = set(), set(), set()
         for event in self.events:
             match event:
@@ -303,7 +304,7 @@ class _Plan:
 
     # -- writing ---------------------------------------------------------------------------
 
-    async def write(self, conn: asyncpg.Connection) -> ImportCounts:
+    async def write(self, conn: Connection) -> ImportCounts:
         counts = ImportCounts()
         actors: list[tuple[Any, ...]] = []
         attaches: list[tuple[Any, ...]] = []
@@ -438,7 +439,7 @@ def _same_rating(stored: StoredMilestone, event: Rating) -> bool | None:
 
 
 async def import_history(
-    conn: asyncpg.Connection,
+    conn: Connection,
     scorers: Scorers,
     data: bytes,
     *,

@@ -24,6 +24,7 @@ import msgspec
 from scoring.datasets import candidate_features
 from scoring.history import HistoryIndex, build_index
 from scoring.reputation import Scorer, feature_config, score_candidates
+from service.db.connection import Connection
 from service.repo import eligibility as eligibility_repo
 from service.repo import history as history_repo
 from service.repo import reputation as repo
@@ -53,7 +54,7 @@ class RefreshReport(msgspec.Struct, frozen=True, kw_only=True):
     took_ms: int
 
 
-async def load_index(conn: asyncpg.Connection) -> HistoryIndex:
+async def load_index(conn: Connection) -> HistoryIndex:
     events = await history_repo.load_events(conn)
     return await asyncio.to_thread(build_index, events)
 
@@ -115,14 +116,14 @@ def past_scores(
     return out
 
 
-async def reputation_tiers(conn: asyncpg.Connection) -> list[str]:
+async def reputation_tiers(conn: Connection) -> list[str]:
     """Tiers with a policy, and the default tier reputations are shown for."""
     tiers = {p.tier for p in await eligibility_repo.current_policies(conn)}
     return sorted(tiers | {DEFAULT_TIER})
 
 
 async def refresh(
-    conn: asyncpg.Connection,
+    conn: Connection,
     scorers: Scorers,
     *,
     candidates: Sequence[UUID] | None = None,

@@ -11,8 +11,6 @@ import asyncio
 import logging
 from datetime import datetime
 
-import asyncpg
-
 from scoring.datasets import milestone_labels
 from scoring.errors import UntrustedModelError
 from scoring.features import FEATURE_VERSION
@@ -20,6 +18,7 @@ from scoring.history import HistoryIndex, to_seconds
 from scoring.model_store import TrainedModel, load_model
 from scoring.prior import MIN_LABELLED, Prior, fit_prior
 from scoring.reputation import Scorer
+from service.db.connection import Connection
 from service.repo import models as models_repo
 
 log = logging.getLogger("trialgate.reputation")
@@ -48,7 +47,7 @@ class Scorers:
         """A model this process just promoted: no need to load it back from the database."""
         self._model = model
 
-    async def current(self, conn: asyncpg.Connection, index: HistoryIndex, now: datetime) -> Scorer:
+    async def current(self, conn: Connection, index: HistoryIndex, now: datetime) -> Scorer:
         version = await models_repo.promoted_version(conn)
         if version is not None:
             model = await self._load(conn, version)
@@ -56,11 +55,11 @@ class Scorers:
                 return model
         return prior_for(index, now)
 
-    async def promoted(self, conn: asyncpg.Connection) -> TrainedModel | None:
+    async def promoted(self, conn: Connection) -> TrainedModel | None:
         version = await models_repo.promoted_version(conn)
         return None if version is None else await self._load(conn, version)
 
-    async def _load(self, conn: asyncpg.Connection, version: str) -> TrainedModel | None:
+    async def _load(self, conn: Connection, version: str) -> TrainedModel | None:
         if self._model is not None and self._model.version == version:
             return self._model
         data = await models_repo.model_bytes(conn, version=version)

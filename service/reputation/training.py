@@ -14,7 +14,6 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from scoring.datasets import training_set
@@ -30,6 +29,7 @@ from scoring.metrics import (
 from scoring.model_store import TrainedModel, dump_model
 from scoring.prior import MIN_LABELLED
 from scoring.reputation import feature_config, holdout_metrics, train
+from service.db.connection import Connection
 from service.repo import models as repo
 from service.reputation.refresh import RefreshReport, load_index, refresh
 from service.reputation.scorers import Scorers, prior_for
@@ -106,14 +106,14 @@ def _compare(current: TrainedModel, new: TrainedModel, index: HistoryIndex) -> M
 
 
 def _meta(model: TrainedModel) -> dict[str, Any]:
-    meta = msgspec.to_builtins(model.meta)
+    meta: dict[str, Any] = msgspec.to_builtins(model.meta)  # a Struct becomes a dict
     meta.pop("baseline", None)  # kept in the model bytes; noise in a listing
     meta["metrics"] = msgspec.to_builtins(metrics_out(model.meta.metrics))
     return meta
 
 
 async def train_and_promote(
-    conn: asyncpg.Connection, scorers: Scorers, *, seed: int = 0, now: datetime | None = None
+    conn: Connection, scorers: Scorers, *, seed: int = 0, now: datetime | None = None
 ) -> TrainingReport:
     now = now or datetime.now(UTC)
     await repo.lock_training(conn)
@@ -121,12 +121,12 @@ async def train_and_promote(
     try:
         model = await asyncio.to_thread(_train, index, seed)
     except InsufficientHistoryError as exc:
-        serving = await scorers.current(conn, index, now)
+        scorer = await scorers.current(conn, index, now)
         return TrainingReport(
             trained=False,
             promoted=False,
             decision=f"not trained: {exc}",
-            serving=serving.version,
+            serving=scorer.version,
             labelled=exc.labelled,
             required=max(exc.required, MIN_LABELLED),
         )
@@ -165,7 +165,10 @@ async def train_and_promote(
     if promote:
         scorers.remember(model)
         refreshed = await refresh(conn, scorers, now=now)
-    serving = model.version if promote else (current.version if current else None)
+    if promote:
+        serving = model.version
+    else:
+        serving = current.version if current else prior_for(index, now).version
     return TrainingReport(
         trained=True,
         promoted=promote,
@@ -177,6 +180,6 @@ async def train_and_promote(
         n_train=model.meta.n_train,
         n_holdout=model.meta.n_holdout,
         holdout_from=model.meta.holdout_from,
-        serving=serving or prior_for(index, now).version,
+        serving=serving,
         refreshed=refreshed.candidates if refreshed else None,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State, UploadFile
@@ -26,6 +25,7 @@ from service.api.submissions import (
 from service.api.trials import current_trial
 from service.api.trials import starter_download as starter_attachment
 from service.auth import require
+from service.db.connection import Connection, PooledConnection
 from service.errors import ServiceError
 from service.package_cache import cached_package
 from service.repo import submission_history
@@ -50,7 +50,7 @@ class StatusOut(msgspec.Struct, frozen=True, kw_only=True):
 
 @get("/trials", include_in_schema=False)
 async def trial_list(
-    conn: NamedDependency[asyncpg.Connection],
+    conn: NamedDependency[PooledConnection],
     viewer: NamedDependency[Viewer],
     skill: FromQuery[str | None] = None,
 ) -> Template:
@@ -61,7 +61,7 @@ async def trial_list(
 
 
 async def _trial_page(
-    conn: asyncpg.Connection,
+    conn: Connection,
     viewer: Viewer,
     trial_id: str,
     *,
@@ -107,7 +107,7 @@ def _is_text(data: bytes) -> bool:
 
 @get("/trials/{trial_id:str}", include_in_schema=False)
 async def trial_page(
-    conn: NamedDependency[asyncpg.Connection],
+    conn: NamedDependency[PooledConnection],
     viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
 ) -> Template:
@@ -116,7 +116,7 @@ async def trial_page(
 
 @get("/trials/{trial_id:str}/starter", include_in_schema=False)
 async def starter_download(
-    conn: NamedDependency[asyncpg.Connection],
+    conn: NamedDependency[PooledConnection],
     viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
     format: FromQuery[Literal["tar.gz", "zip"]] = "zip",
@@ -139,8 +139,8 @@ def _edited_files(form: Any) -> dict[str, str]:
     request_max_body_size=MAX_SUBMISSION_BYTES,
 )
 async def submit(
-    request: Request,
-    conn: NamedDependency[asyncpg.Connection],
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[PooledConnection],
     viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
 ) -> Any:
@@ -205,7 +205,7 @@ async def submission_status(
 
 @get("/submissions", include_in_schema=False)
 async def history(
-    conn: NamedDependency[asyncpg.Connection], viewer: NamedDependency[Viewer]
+    conn: NamedDependency[PooledConnection], viewer: NamedDependency[Viewer]
 ) -> Template:
     require(viewer.principal, "candidate")
     assert viewer.actor_id is not None  # candidate keys always name their candidate

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import State
@@ -20,6 +19,7 @@ from litestar.response import Redirect, Template
 from service.api.actors import may_read_actor
 from service.api.events import RatingIn, must_be_client, rate_milestone
 from service.api.reputation import read_reputation
+from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError, UnprocessableError
 from service.repo import actors as actors_repo
 from service.repo import profiles, score_history
@@ -50,7 +50,7 @@ def _blended(viewer: Viewer, summary: profiles.RatingSummary) -> profiles.Rating
 
 @get("/candidates", include_in_schema=False)
 async def candidate_list(
-    conn: NamedDependency[asyncpg.Connection], viewer: NamedDependency[Viewer]
+    conn: NamedDependency[PooledConnection], viewer: NamedDependency[Viewer]
 ) -> Any:
     if viewer.role == "candidate":
         return Redirect(f"/candidates/{viewer.actor_id}", status_code=303)
@@ -76,7 +76,7 @@ async def lookup(viewer: NamedDependency[Viewer], id: FromQuery[str] = "") -> Re
 
 
 async def _profile(
-    conn: asyncpg.Connection,
+    conn: Connection,
     state: State,
     viewer: Viewer,
     candidate_id: UUID,
@@ -115,7 +115,7 @@ async def _profile(
 @get("/candidates/{candidate_id:uuid}", include_in_schema=False)
 async def profile(
     *,
-    conn: NamedDependency[asyncpg.Connection],
+    conn: NamedDependency[PooledConnection],
     state: State,
     viewer: NamedDependency[Viewer],
     candidate_id: FromPath[UUID],
@@ -142,8 +142,8 @@ def _rating(form: Any) -> RatingIn | str:
 
 @post("/milestones/{milestone_id:uuid}/rating", include_in_schema=False)
 async def rate(
-    request: Request,
-    conn: NamedDependency[asyncpg.Connection],
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[PooledConnection],
     state: State,
     viewer: NamedDependency[Viewer],
     milestone_id: FromPath[UUID],

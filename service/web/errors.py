@@ -7,7 +7,7 @@ same status instead of problem+json. API paths keep problem details.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +15,8 @@ import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from service.web.security import SECURITY_HEADERS, secure
 from service.web.sessions import SignInRequired
@@ -70,13 +72,19 @@ def error_page(
     )
 
 
-def _page_for(request: Request[Any, Any, Any], exc: Exception, response: Response[Any]) -> Any:
+def _page_for(
+    request: Request[Any, Any, Any], exc: Exception, response: Response[Any]
+) -> Response[Any]:
     if isinstance(exc, SignInRequired):
         if request.method != "GET":  # a form's target cannot be opened again after sign-in
             return secure(Redirect("/sign-in", status_code=303))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return secure(Redirect(f"/sign-in?next={quote(target, safe='')}", status_code=303))
+    # Every handler in the table sets a status; one that did not would be answered as the
+    # server error it is, never as a page with status 200 (what Litestar sends for None).
     status = response.status_code
+    if status is None:
+        status = HTTP_500_INTERNAL_SERVER_ERROR
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return error_page(status, CSRF_MESSAGE)
     shown = _Shown()
@@ -90,7 +98,7 @@ def _page_for(request: Request[Any, Any, Any], exc: Exception, response: Respons
     return error_page(status, message, field=shown.field, headers=headers or None)
 
 
-def with_pages(handlers: Mapping[type[Exception], Handler]) -> dict[type[Exception], Handler]:
+def with_pages(handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
     """The same handlers, answering page requests with an HTML page of the same status."""
 
     def wrap(handler: Handler) -> Handler:
@@ -98,7 +106,7 @@ def with_pages(handlers: Mapping[type[Exception], Handler]) -> dict[type[Excepti
             response = handler(request, exc)
             if not is_page(request.url.path):
                 return response
-            return _page_for(request, exc, response)  # type: ignore[no-any-return]
+            return _page_for(request, exc, response)
 
         return page_or_problem
 

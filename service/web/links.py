@@ -10,10 +10,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from service.auth import create_key
+from service.db.connection import Connection
 from service.errors import UnprocessableError
 from service.repo import actors as actors_repo
 from service.repo import web_sessions as repo
@@ -31,7 +31,7 @@ class SignInLink(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def create_sign_in_link(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     key_id: UUID,
     created_by: UUID | None,
@@ -51,7 +51,7 @@ async def create_sign_in_link(
 
 
 async def create_actor_sign_in_link(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     actor_id: UUID,
     created_by: UUID | None,

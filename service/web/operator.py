@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import msgspec
 from litestar import get
 from litestar.di import NamedDependency
@@ -13,6 +12,7 @@ from litestar.response import Template
 from service.api.eligibility import PolicyIn
 from service.api.reputation import model_out
 from service.auth import require
+from service.db.connection import PooledConnection
 from service.repo import eligibility as eligibility_repo
 from service.repo import models as models_repo
 from service.repo import operations
@@ -46,7 +46,7 @@ def policy_rules(body: dict[str, Any]) -> list[str]:
 
 @get("/operator", include_in_schema=False)
 async def operator_page(
-    conn: NamedDependency[asyncpg.Connection], viewer: NamedDependency[Viewer]
+    conn: NamedDependency[PooledConnection], viewer: NamedDependency[Viewer]
 ) -> Template:
     require(viewer.principal, "admin")
     hours = await operations.runs_per_hour(conn)

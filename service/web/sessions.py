@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Request
 from litestar.datastructures import Cookie, State
 
 from service.auth import secret_hash
 from service.auth_types import Principal, Role
+from service.db.connection import Connection
 from service.errors import UnauthorizedError
 from service.repo import web_sessions as repo
 
@@ -47,7 +48,7 @@ def token_hash(token: str) -> bytes:
     return secret_hash(token)  # stored like an API key's secret
 
 
-async def start_session(conn: asyncpg.Connection, *, key_id: UUID) -> str:
+async def start_session(conn: Connection, *, key_id: UUID) -> str:
     """A new session for the key; the token goes into the cookie and nowhere else."""
     token = secrets.token_urlsafe(32)
     await repo.insert_session(
@@ -59,7 +60,7 @@ async def start_session(conn: asyncpg.Connection, *, key_id: UUID) -> str:
     return token
 
 
-async def end_session(conn: asyncpg.Connection, request: Request) -> None:
+async def end_session(conn: Connection, request: Request[Any, Any, Any]) -> None:
     token = request.cookies.get(COOKIE)
     if token:
         await repo.end_session(conn, token_hash=token_hash(token))
@@ -83,7 +84,7 @@ def cleared_cookie(*, secure: bool) -> Cookie:
     )
 
 
-async def current_viewer(request: Request, state: State) -> Viewer | None:
+async def current_viewer(request: Request[Any, Any, Any], state: State) -> Viewer | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
@@ -95,7 +96,7 @@ async def current_viewer(request: Request, state: State) -> Viewer | None:
     return Viewer(principal=principal, name=found.name)
 
 
-async def provide_viewer(request: Request, state: State) -> Viewer:
+async def provide_viewer(request: Request[Any, Any, Any], state: State) -> Viewer:
     viewer = await current_viewer(request, state)
     if viewer is None:
         raise SignInRequired("Sign in to see this page.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -13,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from service.auth import split_key, verify_key
 from service.auth_types import Role
+from service.db.connection import PooledConnection
 from service.repo import web_sessions as repo
 from service.web.render import page
 from service.web.sessions import (
@@ -43,27 +43,27 @@ def _local(target: str | None) -> str | None:
     return None
 
 
-def _signed_in(request: Request, token: str, target: str) -> Redirect:
+def _signed_in(request: Request[Any, Any, Any], token: str, target: str) -> Redirect:
     secure = request.app.state.settings.secure_cookies
     return Redirect(target, status_code=303, cookies=[session_cookie(token, secure=secure)])
 
 
 @get("/", include_in_schema=False)
-async def home(request: Request, state: State) -> Redirect:
+async def home(request: Request[Any, Any, Any], state: State) -> Redirect:
     viewer = await current_viewer(request, state)
     return Redirect(HOME[viewer.role] if viewer else "/sign-in", status_code=303)
 
 
 @get("/sign-in", include_in_schema=False)
 async def sign_in_form(
-    request: Request, state: State, next: FromQuery[str | None] = None
+    request: Request[Any, Any, Any], state: State, next: FromQuery[str | None] = None
 ) -> Template:
     viewer = await current_viewer(request, state)
     return page("sign_in.html", viewer, next=_local(next) or "", error=None)
 
 
 @post("/sign-in", include_in_schema=False)
-async def sign_in(request: Request, conn: NamedDependency[asyncpg.Connection]) -> Any:
+async def sign_in(request: Request[Any, Any, Any], conn: NamedDependency[PooledConnection]) -> Any:
     form = await request.form()
     key = str(form.get("api_key") or "").strip()
     target = _local(str(form.get("next") or ""))
@@ -82,7 +82,7 @@ async def sign_in(request: Request, conn: NamedDependency[asyncpg.Connection]) -
 
 
 @get("/sign-in/link/{token:str}", include_in_schema=False)
-async def link_form(conn: NamedDependency[asyncpg.Connection], token: FromPath[str]) -> Template:
+async def link_form(conn: NamedDependency[PooledConnection], token: FromPath[str]) -> Template:
     # Opening the link only asks; a POST uses it. Mail scanners that fetch links
     # would otherwise spend it before its owner clicks.
     who = await repo.peek_link(conn, token_hash=token_hash(token))
@@ -93,7 +93,7 @@ async def link_form(conn: NamedDependency[asyncpg.Connection], token: FromPath[s
 
 @post("/sign-in/link/{token:str}", include_in_schema=False)
 async def use_link(
-    request: Request, conn: NamedDependency[asyncpg.Connection], token: FromPath[str]
+    request: Request[Any, Any, Any], conn: NamedDependency[PooledConnection], token: FromPath[str]
 ) -> Any:
     who = await repo.use_link(conn, token_hash=token_hash(token))
     if who is None:
@@ -104,7 +104,9 @@ async def use_link(
 
 
 @post("/sign-out", include_in_schema=False)
-async def sign_out(request: Request, conn: NamedDependency[asyncpg.Connection]) -> Redirect:
+async def sign_out(
+    request: Request[Any, Any, Any], conn: NamedDependency[PooledConnection]
+) -> Redirect:
     await end_session(conn, request)
     secure = request.app.state.settings.secure_cookies
     return Redirect("/sign-in", status_code=303, cookies=[cleared_cookie(secure=secure)])
