@@ -204,6 +204,15 @@ def _collect_summary(run: TestRun, error: ReportedCollectError, kind: Verdict) -
     return f"{error.exception} while loading the tests: {excerpt(lines[-1] if lines else '')}"
 
 
+def storable(text: str) -> str:
+    """`text` as any store and any page can take it: a NUL byte (which PostgreSQL's
+    text refuses) shown as an escape, a lone surrogate (which UTF-8 cannot
+    carry) as "?". Whatever the candidate's code printed, its grade can be kept."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _some_ids(ids: Sequence[str]) -> str:
     """Public test ids by name, hidden ones by count: a hidden id may be made from
     values the candidate's code returned while the hidden tests were collected."""
@@ -239,12 +248,15 @@ def judge(
         return Grade(
             verdict=verdict,
             score=score if keep_score else 0.0,
-            summary=summary,
-            tests=tuple(results),
-            flags=(*flags, *more),
+            summary=storable(summary),
+            tests=tuple(
+                msgspec.structs.replace(t, id=storable(t.id), message=storable(t.message))
+                for t in results
+            ),
+            flags=tuple(storable(flag) for flag in (*flags, *more)),
             duration_ms=run.duration_ms,
             peak_memory_mb=run.peak_memory_mb,
-            output=run.output,
+            output=storable(run.output),
         )
 
     # Whether the outcomes can be believed at all: the candidate's code broke the
@@ -364,7 +376,9 @@ def refused_for_shadowing(paths: Sequence[str]) -> Grade:
     return Grade(
         verdict="integrity_error",
         score=0.0,
-        summary="The submission contains files that would take over the test run: "
-        + ", ".join(paths[:10]),
-        flags=tuple(f"harness_file:{p}" for p in paths),
+        summary=storable(
+            "The submission contains files that would take over the test run: "
+            + ", ".join(paths[:10])
+        ),
+        flags=tuple(storable(f"harness_file:{p}") for p in paths),
     )

@@ -37,6 +37,8 @@ log = logging.getLogger("trialgate.worker")
 
 GRADE = "grade"
 MAX_BACKOFF_SECONDS = 60.0
+# SQLSTATE classes 22 and 23: the data itself is wrong, not the database's state.
+REFUSED_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 
 class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -105,6 +107,11 @@ class Worker:
                 await self._park(job, f"unknown job kind {job.kind!r}")
         except _LeaseLostError:
             pass  # another worker owns the job now; its result is the one that counts
+        except REFUSED_DATA as exc:
+            # The database refused what the job tried to store: the same data would be
+            # refused on every run, so waiting for the lease to expire would loop for ever.
+            log.exception("job %s: the database refused its data", job.id)
+            await self._park(job, f"the database refused the result ({exc.sqlstate})")
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             # the database went away mid-job: the lease will expire and the job runs again
             log.warning("job %s interrupted by the database: %s", job.id, exc)

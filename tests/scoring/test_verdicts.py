@@ -212,3 +212,20 @@ def test_a_violation_under_a_limit_keeps_the_limit_verdict_but_scores_nothing():
     grade = _judge(run)
     assert (grade.verdict, grade.score) == ("time_limit_exceeded", 0.0)
     assert "boundary_violation" in grade.flags
+
+
+def test_every_text_of_a_grade_can_be_stored_whatever_the_run_printed():
+    nasty = "a\x00b\ud800c"
+    outcomes = {"public_tests/test_p.py::test_visible": "failed"} | dict.fromkeys(
+        EXPECTED[1:], "passed"
+    )
+    run = _run(outcomes, output=nasty, violations=(nasty,))
+    run = msgspec.structs.replace(
+        run, tests=tuple(msgspec.structs.replace(t, message=nasty) for t in run.tests)
+    )
+    grade = _judge(run)
+    texts = [grade.summary, grade.output, *grade.flags, *(t.message for t in grade.tests)]
+    for text in texts:
+        assert "\x00" not in text
+        text.encode("utf-8")  # no lone surrogate left
+    assert grade.output == "a\\x00b?c"

@@ -239,3 +239,35 @@ def test_graded_results_survive_a_postgres_restart_under_a_running_service(
             assert api.get("/ready").status_code == 200
     finally:
         postgres.stop(pgdata)
+
+
+async def test_output_no_database_could_store_is_graded_once_all_the_same(
+    quiet_service, isolated_database
+):
+    # A NUL byte is refused by PostgreSQL's text: printed by a submission, it once made
+    # every attempt to store the grade fail and the job loop unpunished for ever.
+    api, admin, candidate = quiet_service
+    printer = "import sys\nsys.stdout.write('before\\x00after\\n')\nsys.stdout.flush()\n"
+    # after the module's own code (it starts with `from __future__`), and a broken `get`
+    files = {"lru_cache.py": SOLUTION["lru_cache.py"].replace("def get", "def _get", 1) + printer}
+    submission_id = _submit(api, admin, candidate, files)
+    worker = _worker(isolated_database)
+    try:
+        row = await _wait_job(
+            isolated_database,
+            submission_id,
+            lambda r: r["state"] != "queued" and r["status"] in ("graded", "failed"),
+            wait_seconds=90,
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    assert (row["status"], row["state"], row["results"], row["attempts"]) == (
+        "graded",
+        "done",
+        1,
+        1,
+    )
+    graded = api.get(f"/v1/submissions/{submission_id}", headers=admin).json()["result"]
+    assert graded["verdict"] in ("partial", "failed", "runtime_error")
+    assert "before\\x00after" in graded["output"]
