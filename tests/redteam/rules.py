@@ -61,6 +61,10 @@ def broken_rules(result: Grade | Raised, limits: Limits, hidden: HiddenText) -> 
         broken.append(f"accepted ({seen})")
     if limits.ceiling is not None and result.score > limits.ceiling:
         broken.append(f"scored {result.score} > {limits.ceiling} the honest base earns ({seen})")
+    for where, text in _strings(msgspec.to_builtins(result), "grade"):
+        # The stored row: PostgreSQL's text refuses NUL, UTF-8 refuses lone surrogates.
+        if "\x00" in text or not _encodes(text):
+            broken.append(f"{where} cannot be stored ({text[:80]!r})")
     view = candidate_view(result)
     if len(view.summary) > SUMMARY_CAP:
         broken.append(f"summary of {len(view.summary)} characters ({seen})")
@@ -92,6 +96,14 @@ def broken_rules(result: Grade | Raised, limits: Limits, hidden: HiddenText) -> 
 def assert_rules_hold(result: Grade | Raised, limits: Limits, hidden: HiddenText) -> None:
     broken = broken_rules(result, limits, hidden)
     assert not broken, "\n".join(broken)
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_control(char: str) -> bool:
