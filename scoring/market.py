@@ -8,6 +8,9 @@ inflated toward 5 stars so they track quality more weakly than outcomes do.
 Optionally a ring of colluding clients five-stars a few weak candidates on
 cheap fake milestones (accepted, on time) — the attack the features defend
 against. The ring's clients are ordinary accounts with real work as cover.
+
+Longer than the house's ~300 lines: one generative story (who works for
+whom, how it goes, how it is rated) reads best in one file.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ What a candidate reads (the summary, public tests' messages) is built from the
 grader's facts; text the candidate's code chose appears only as a short,
 escaped excerpt, and only from the public tests, which run before the hidden
 tests in a process of their own.
+
+Longer than the house's ~300 lines so that the judge's rules, one ordered
+chain, stay in one place with the records they read.
 """
 
 from __future__ import annotations

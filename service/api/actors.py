@@ -17,6 +17,7 @@ from service.auth_types import Principal
 from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
+from service.people.service import may_read_actor
 from service.repo import actors as repo
 from service.repo.actors import ActorKind, ActorRow
 
@@ -52,15 +53,6 @@ def _out(row: ActorRow) -> ActorOut:
         skills=row.skills,
         created_at=row.created_at,
     )
-
-
-def may_read_actor(principal: Principal, kind: ActorKind, actor_id: UUID) -> bool:
-    if principal.role in {"admin", "platform"}:
-        return True
-    if principal.actor_id == actor_id:
-        return True
-    # clients review candidates' reputations before hiring
-    return principal.role == "client" and kind == "candidate"
 
 
 async def _create(

@@ -12,42 +12,26 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
-from service.api.events import SCORERS, Ref, Skill
 from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
+from service.deps import SCORERS
 from service.errors import NotFoundError
+from service.fields import Ref, Skill
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import eligibility as repo
 from service.repo.eligibility import DecisionRow, PolicyRow
 from service.reputation.batching import DecisionBatcher
 from service.reputation.eligibility import Question, decide
+from service.reputation.policies import TIER_PATTERN, PolicyIn, TrialRequirementIn
 from service.reputation.refresh import refresh, reputation_tiers
 from service.reputation.scorers import Scorers
 
-TIER_PATTERN = r"\A[a-z0-9][a-z0-9_-]{0,63}\Z"
 TierSlug = Annotated[str, msgspec.Meta(pattern=TIER_PATTERN)]
 TierPath = Annotated[
     str, PathParameter(pattern=TIER_PATTERN, description="lower-case letters, digits, - and _")
 ]
-Percent = Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]
 MAX_BATCH = 500
-
-
-class TrialRequirementIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    skill: Skill  # a skill, or "*" for every skill the milestone asks for
-    min_count: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
-    min_score: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.8  # a pass
-    window_days: Annotated[float, msgspec.Meta(gt=0.0, le=3650.0)] = 365.0
-
-
-class PolicyIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    min_score: Percent = 0.0
-    min_lower_bound: Percent = 0.0
-    min_evidence: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
-    required_trials: Annotated[list[TrialRequirementIn], msgspec.Meta(max_length=32)] = []
-    no_open_disputes: bool = True
-    allow_prior: bool = True  # False: only a trained model's score will do
 
 
 class PolicyOut(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,36 +7,38 @@ refresher picks up within a second; an import refreshes everyone before it answe
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import Connection, PooledConnection
-from service.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
+from service.deps import SCORERS
+from service.errors import ConflictError, UnprocessableError
+from service.fields import At, Ref, Skill, Tier
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
 from service.repo.milestones import EngagementRow, MilestoneRow
 from service.reputation.eligibility import as_uuid
 from service.reputation.importer import ImportReport, import_history
+from service.reputation.ratings import (
+    RatingIn,
+    event_time,
+    must_be_client,
+    rate_milestone,
+    visible_milestone,
+)
 from service.reputation.scorers import Scorers
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
-CLOCK_SKEW = timedelta(minutes=5)
 
-Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Tier = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
-At = Annotated[datetime, msgspec.Meta(tz=True)]
 Outcome = Literal["accepted", "revision_requested", "disputed", "cancelled"]
 
 
@@ -67,14 +69,6 @@ class MilestoneIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 class OutcomeIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     outcome: Outcome
     on_time: bool
-    at: At | None = None
-
-
-class RatingIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    stars: Stars  # overall
-    quality: Stars | None = None
-    communication: Stars | None = None
-    timeliness: Stars | None = None
     at: At | None = None
 
 
@@ -145,25 +139,6 @@ def _milestone_out(row: MilestoneRow) -> MilestoneOut:
     )
 
 
-def provide_scorers(state: State) -> Scorers:
-    scorers: Scorers = state.scorers  # State holds Any: say what the lifespan put there
-    return scorers
-
-
-SCORERS = {"scorers": Provide(provide_scorers, sync_to_thread=False)}
-
-
-def _when(at: datetime | None, now: datetime, *, not_before: datetime | None = None) -> datetime:
-    """An event's time: now when left out; never in the future, never before its milestone."""
-    if at is None:
-        return now
-    if at > now + CLOCK_SKEW:
-        raise UnprocessableError("The event is dated in the future.", field="at")
-    if not_before is not None and at < not_before:
-        raise UnprocessableError("The event is dated before its milestone opened.", field="at")
-    return at
-
-
 async def _actor(conn: Connection, kind: str, ref: str) -> UUID:
     found = await repo.find_actor(conn, kind=kind, ref=ref, ref_id=as_uuid(ref))
     if found is None:
@@ -171,60 +146,8 @@ async def _actor(conn: Connection, kind: str, ref: str) -> UUID:
     return found.id
 
 
-async def _milestone(
-    conn: Connection, principal: Principal, ref: str, *, lock: bool = False
-) -> MilestoneRow:
-    row = await repo.find_milestone(conn, ref=ref, ref_id=as_uuid(ref), lock=lock)
-    visible = row is not None and (
-        principal.role in {"admin", "platform"}
-        or principal.actor_id in {row.client_id, row.candidate_id}
-    )
-    if row is None or not visible:
-        raise NotFoundError(f"No milestone {ref!r}.", field="milestone")
-    return row
-
-
 async def _reread(conn: Connection, principal: Principal, ref: str) -> MilestoneOut:
-    return _milestone_out(await _milestone(conn, principal, ref))
-
-
-def must_be_client(principal: Principal) -> None:
-    if principal.role != "client":
-        raise ForbiddenError(
-            "Only the milestone's client rates it; platforms bring past ratings in with "
-            "POST /v1/events:import."
-        )
-
-
-async def rate_milestone(
-    conn: Connection, principal: Principal, ref: str, data: RatingIn
-) -> MilestoneRow:
-    """The milestone's own client rates it, once, after its outcome; the candidate is re-scored.
-
-    Returns the milestone as it was before the rating."""
-    must_be_client(principal)
-    row = await _milestone(conn, principal, ref, lock=True)
-    if row.client_id != principal.actor_id:
-        raise NotFoundError(f"No milestone {ref!r}.", field="milestone")
-    if row.outcome_at is None:
-        raise UnprocessableError("Rate a milestone once it has an outcome.", field="milestone")
-    if row.stars is not None:
-        raise ConflictError(
-            "This milestone is already rated; a rating is given once.", field="milestone"
-        )
-    at = _when(data.at, datetime.now(UTC), not_before=row.opened_at)
-    await repo.insert_rating(
-        conn,
-        milestone_id=row.id,
-        stars=data.stars,
-        quality=data.quality,
-        communication=data.communication,
-        timeliness=data.timeliness,
-        at=at,
-        rated_by=principal.key_id,
-    )
-    await reputation_repo.mark_dirty(conn, candidate_ids=[row.candidate_id])
-    return row
+    return _milestone_out(await visible_milestone(conn, principal, ref))
 
 
 class EngagementController(Controller):
@@ -274,7 +197,7 @@ class MilestoneController(Controller):
         )
         if engagement is None:
             raise UnprocessableError(f"No engagement {data.engagement!r}.", field="engagement")
-        opened = _when(data.at, datetime.now(UTC))
+        opened = event_time(data.at, datetime.now(UTC))
         if data.due < opened:
             raise UnprocessableError("A milestone cannot be due before it opens.", field="due")
         milestone_id = uuid4()
@@ -324,7 +247,7 @@ class MilestoneController(Controller):
         require(principal, "admin", "platform")
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
-        row = await _milestone(conn, principal, milestone, lock=True)
+        row = await visible_milestone(conn, principal, milestone, lock=True)
         if row.outcome is not None:
             same = (row.outcome, row.on_time) == (data.outcome, data.on_time) and (
                 data.at is None or data.at == row.outcome_at
@@ -334,7 +257,7 @@ class MilestoneController(Controller):
             return await answer(
                 conn, principal, idempotency_key, _milestone_out(row), status_code=200
             )
-        at = _when(data.at, datetime.now(UTC), not_before=row.opened_at)
+        at = event_time(data.at, datetime.now(UTC), not_before=row.opened_at)
         await repo.insert_outcome(
             conn,
             milestone_id=row.id,

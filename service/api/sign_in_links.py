@@ -18,7 +18,7 @@ from litestar.params import JSONBody
 from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
-from service.web.links import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, create_actor_sign_in_link
+from service.signin.links import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, create_actor_sign_in_link
 
 
 class SignInLinkIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
-from collections import OrderedDict
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -18,188 +14,21 @@ from litestar.params import FromPath, FromQuery
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import require
 from service.auth_types import Principal
-from service.db.connection import Connection, PooledConnection
-from service.errors import NotFoundError, ServiceError, UnprocessableError, field_from_msgspec
+from service.db.connection import PooledConnection
+from service.errors import NotFoundError, ServiceError, field_from_msgspec
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
-from service.repo import actors as actors_repo
-from service.repo import jobs as jobs_repo
 from service.repo import submissions as repo
 from service.repo import trials as trials_repo
-from service.repo.submissions import ResultRow, SubmissionRow
-from service.repo.trials import TrialRow
-from trials.archives import write_tar
-from trials.submissions import read_submission, submission_sha256
-
-MAX_SUBMISSION_BYTES = 8 * 1024 * 1024
-
-
-class _GradedCache:
-    """Graded submissions with their results, by id.
-
-    A result is written once (results are keyed by submission) and never changes,
-    so a graded entry can be kept for the life of the process; queued and running
-    ones are never cached. Bounded, oldest dropped first.
-    """
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._entries: OrderedDict[UUID, tuple[SubmissionRow, ResultRow | None]] = OrderedDict()
-
-    def get(self, submission_id: UUID) -> tuple[SubmissionRow, ResultRow | None] | None:
-        return self._entries.get(submission_id)
-
-    def put(self, submission_id: UUID, entry: tuple[SubmissionRow, ResultRow | None]) -> None:
-        self._entries[submission_id] = entry
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-
-graded_cache = _GradedCache()
-
-
-class SubmissionJSON(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    files: dict[str, Any]  # values checked one by one, so an error can name the file
-    candidate_id: UUID | None = None
-
-
-class TestOut(msgspec.Struct, frozen=True, kw_only=True):
-    id: str
-    outcome: str
-    visible: bool
-    weight: float
-    message: str = ""
-
-
-class ResultOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    verdict: str
-    score: float
-    summary: str
-    tests: list[TestOut]
-    duration_ms: int
-    peak_memory_mb: float
-    flags: list[str] | None = None  # operators only
-    output: str | None = None  # operators only: raw output can leak hidden tests
-
-
-class SubmissionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    id: UUID
-    trial_id: str
-    trial_version: str
-    candidate_id: UUID
-    status: str
-    archive_sha256: str
-    file_count: int
-    created_at: datetime
-    graded_at: datetime | None = None
-    result: ResultOut | None = None
-    error: str | None = None
-
-
-def result_view(result: ResultRow, principal: Principal) -> ResultOut:
-    """What `principal` may see of a result. Hidden tests are outcome only, under
-    a neutral label ("hidden test 3 of 21"): their names say what is checked,
-    and anyone but an operator may be the candidate or pass it on."""
-    operator = principal.role == "admin"
-    hidden_total = sum(not t["visible"] for t in result.tests)
-    hidden_number = itertools.count(1)
-    tests = [
-        TestOut(
-            id=t["id"]
-            if operator or t["visible"]
-            else f"hidden test {next(hidden_number)} of {hidden_total}",
-            outcome=t["outcome"],
-            visible=t["visible"],
-            weight=t["weight"],
-            message=t.get("message", "") if (operator or t["visible"]) else "",
-        )
-        for t in result.tests
-    ]
-    return ResultOut(
-        verdict=result.verdict,
-        score=result.score,
-        summary=result.summary,
-        tests=tests,
-        duration_ms=result.duration_ms,
-        peak_memory_mb=result.peak_memory_mb,
-        flags=result.flags if operator else None,
-        output=result.output if operator else None,
-    )
-
-
-def _out(
-    row: SubmissionRow, result: ResultOut | None = None, error: str | None = None
-) -> SubmissionOut:
-    return SubmissionOut(
-        id=row.id,
-        trial_id=row.trial_id,
-        trial_version=row.trial_version,
-        candidate_id=row.candidate_id,
-        status=row.status,
-        archive_sha256=row.archive_sha256,
-        file_count=row.file_count,
-        created_at=row.created_at,
-        graded_at=row.graded_at,
-        result=result,
-        error=error,
-    )
-
-
-def may_see_candidate(principal: Principal, candidate_id: UUID) -> bool:
-    return principal.role in {"admin", "platform", "client"} or principal.actor_id == candidate_id
-
-
-async def _resolve_candidate(
-    conn: Connection, principal: Principal, requested: UUID | None
-) -> UUID:
-    if principal.role == "candidate":
-        if requested is not None and requested != principal.actor_id:
-            raise ServiceError("A candidate submits only for themself.", field="candidate_id")
-        assert principal.actor_id is not None  # a database constraint on candidate keys
-        return principal.actor_id
-    require(principal, "admin", "platform")
-    if requested is None:
-        raise ServiceError("Name the candidate this submission is for.", field="candidate_id")
-    if await actors_repo.get_actor(conn, kind="candidate", actor_id=requested) is None:
-        raise UnprocessableError(f"No candidate {requested}.", field="candidate_id")
-    return requested
-
-
-async def create_submission(
-    conn: Connection,
-    principal: Principal,
-    *,
-    trial: TrialRow,
-    files: dict[str, bytes],
-    candidate_id: UUID | None,
-) -> UUID:
-    """Store checked files for the trial's current version and queue them for grading."""
-    candidate = await _resolve_candidate(conn, principal, candidate_id)
-    submission_id = await repo.insert_submission(
-        conn,
-        trial_version_id=trial.version_id,
-        candidate_id=candidate,
-        submitted_by=principal.key_id,
-        archive=write_tar(files),
-        archive_sha256=submission_sha256(files),
-        file_count=len(files),
-    )
-    await jobs_repo.enqueue(conn, kind="grade", submission_id=submission_id)
-    return submission_id
-
-
-async def visible_submission(
-    pool: asyncpg.Pool, principal: Principal, submission_id: UUID
-) -> tuple[SubmissionRow, ResultRow | None]:
-    """The submission and its result, if the principal may see it; otherwise not found."""
-    found = graded_cache.get(submission_id)
-    if found is None:
-        async with pool.acquire() as conn:
-            found = await repo.get_submission_with_result(conn, submission_id=submission_id)
-        if found is not None and found[0].status == "graded":
-            graded_cache.put(submission_id, found)
-    if found is None or not may_see_candidate(principal, found[0].candidate_id):
-        raise NotFoundError(f"No submission {submission_id}.", field="submission_id")
-    return found
+from service.submissions.schemas import SubmissionJSON, SubmissionOut
+from service.submissions.service import (
+    MAX_SUBMISSION_BYTES,
+    create_submission,
+    may_see_candidate,
+    result_view,
+    submission_out,
+    visible_submission,
+)
+from trials.submissions import read_submission
 
 
 async def _read_body(
@@ -271,7 +100,7 @@ class SubmissionController(Controller):
             conn,
             principal,
             idempotency_key,
-            _out(row),
+            submission_out(row),
             status_code=202,
             headers={"Location": f"/v1/submissions/{submission_id}"},
         )
@@ -288,13 +117,13 @@ class SubmissionController(Controller):
     ) -> SubmissionOut:
         row, result = await visible_submission(state.pool, principal, submission_id)
         if row.status == "graded":
-            return _out(row, result_view(result, principal) if result else None)
+            return submission_out(row, result_view(result, principal) if result else None)
         if row.status == "failed":
-            return _out(
+            return submission_out(
                 row,
                 error="Grading could not be completed because of an infrastructure failure; it does not count against the candidate.",
             )
-        return _out(row)
+        return submission_out(row)
 
     @get(
         "/v1/candidates/{candidate_id:uuid}/submissions",
@@ -316,4 +145,4 @@ class SubmissionController(Controller):
         next_cursor = (
             encode_cursor(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
         )
-        return Page(items=[_out(r) for r in rows], next_cursor=next_cursor)
+        return Page(items=[submission_out(r) for r in rows], next_cursor=next_cursor)

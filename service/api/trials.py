@@ -11,16 +11,17 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
+from service.attachments import attachment
 from service.auth import require
 from service.auth_types import Principal
-from service.db.connection import Connection, PooledConnection
-from service.errors import NotFoundError
+from service.db.connection import PooledConnection
 from service.package_cache import cached_package
 from service.pagination import LimitQuery, Page
 from service.repo import trials as repo
-from service.repo.trials import TrialRow, TrialVersionRow
+from service.repo.trials import TrialRow
 from service.trial_import import TrialImported, import_package
-from trials.package import load_package, starter_archive
+from service.trials.service import current_trial, starter_download
+from trials.package import load_package
 
 TrialId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]{1,62}\Z")]
 MAX_PACKAGE_BYTES = 16 * 1024 * 1024
@@ -139,29 +140,4 @@ class TrialController(Controller):
         trial_id: FromPath[str],
         format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",
     ) -> Response[bytes]:
-        return await starter_download(conn, trial_id, format)
-
-
-async def starter_download(
-    conn: Connection, trial_id: str, format: Literal["tar.gz", "zip"]
-) -> Response[bytes]:
-    """The current version's starter files as an attachment (API and pages alike)."""
-    row, version = await current_trial(conn, trial_id)
-    package = cached_package(version.content_hash, version.package)
-    media = "application/zip" if format == "zip" else "application/gzip"
-    filename = f"{row.id}-{row.version}-starter.{format}"
-    return Response(
-        starter_archive(package, fmt=format),
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-async def current_trial(conn: Connection, trial_id: str) -> tuple[TrialRow, TrialVersionRow]:
-    row = await repo.get_trial(conn, trial_id=trial_id)
-    if row is None:
-        raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
-    version = await repo.get_version(conn, version_id=row.version_id)
-    if version is None:  # current_version_id is a foreign key: only a concurrent delete
-        raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
-    return row, version
+        return attachment(await starter_download(conn, trial_id, format))

@@ -214,8 +214,8 @@ def _train(args: argparse.Namespace, settings: Settings, env: dict[str, str]) ->
 
 
 def _list_models(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.api.reputation import model_out  # noqa: PLC0415
     from service.repo.models import list_versions  # noqa: PLC0415
+    from service.reputation.views import model_out  # noqa: PLC0415
 
     async def work() -> int:
         async with _connection(settings) as conn:
@@ -244,8 +244,8 @@ def _list_models(args: argparse.Namespace, settings: Settings, env: dict[str, st
 
 
 def _export(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.api.reputation import reputation_out  # noqa: PLC0415
     from service.repo.reputation import page  # noqa: PLC0415
+    from service.reputation.views import reputation_out  # noqa: PLC0415
 
     async def work() -> int:
         async with _connection(settings) as conn:

@@ -10,6 +10,10 @@ dated in the future are refused: nothing can be known about them yet.
 Every bad line is reported with its number and reason; a file with bad lines
 changes nothing unless `skip_bad` is set, in which case the good lines are
 imported (re-checked until no kept line depends on a dropped one).
+
+Longer than the house's ~300 lines: parsing, resolving references and
+re-checking dependencies work on one file's shared state in one pass; they
+would have to share it across modules if split.
 """
 
 from __future__ import annotations

@@ -16,20 +16,21 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from service.api.submissions import (
-    MAX_SUBMISSION_BYTES,
-    create_submission,
-    result_view,
-    visible_submission,
-)
-from service.api.trials import current_trial
-from service.api.trials import starter_download as starter_attachment
+from service.attachments import attachment
 from service.auth import require
 from service.db.connection import Connection, PooledConnection
 from service.errors import ServiceError
 from service.package_cache import cached_package
 from service.repo import submission_history
 from service.repo import trials as trials_repo
+from service.submissions.service import (
+    MAX_SUBMISSION_BYTES,
+    create_submission,
+    result_view,
+    visible_submission,
+)
+from service.trials.service import current_trial
+from service.trials.service import starter_download as starter_files
 from service.web.render import page
 from service.web.sessions import Viewer
 from trials.errors import SubmissionRejected
@@ -121,7 +122,7 @@ async def starter_download(
     trial_id: FromPath[str],
     format: FromQuery[Literal["tar.gz", "zip"]] = "zip",
 ) -> Response[bytes]:
-    return await starter_attachment(conn, trial_id, format)
+    return attachment(await starter_files(conn, trial_id, format))
 
 
 def _edited_files(form: Any) -> dict[str, str]:

@@ -16,14 +16,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from service.api.actors import may_read_actor
-from service.api.events import RatingIn, must_be_client, rate_milestone
-from service.api.reputation import read_reputation
 from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError, UnprocessableError
+from service.people.service import may_read_actor
 from service.repo import actors as actors_repo
 from service.repo import profiles, score_history
+from service.reputation.ratings import RatingIn, must_be_client, rate_milestone
 from service.reputation.refresh import DEFAULT_TIER, reputation_tiers
+from service.reputation.views import read_reputation
 from service.web import chart
 from service.web.render import page
 from service.web.sessions import Viewer

@@ -9,13 +9,13 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from service.api.eligibility import PolicyIn
-from service.api.reputation import model_out
 from service.auth import require
 from service.db.connection import PooledConnection
 from service.repo import eligibility as eligibility_repo
 from service.repo import models as models_repo
 from service.repo import operations
+from service.reputation.policies import PolicyIn
+from service.reputation.views import model_out
 from service.web.render import page
 from service.web.sessions import Viewer
 

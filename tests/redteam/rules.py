@@ -17,9 +17,10 @@ from uuid import UUID
 import msgspec
 
 from scoring.verdicts import Grade
-from service.api.submissions import ResultOut, result_view
 from service.auth_types import Principal
 from service.repo.submissions import ResultRow
+from service.submissions.schemas import ResultOut
+from service.submissions.service import result_view
 from tests.redteam.leaks import HiddenText, find_leaks
 
 SUMMARY_CAP = 1200

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from litestar.testing import TestClient
 
-from service.web.links import create_sign_in_link
+from service.signin.links import create_sign_in_link
 from service.web.markdown import render
 from tests.service.conftest import EXAMPLES
 from tests.service.test_api_roles import SOLUTION

@@ -12,12 +12,11 @@ from uuid import UUID
 
 import msgspec
 
-from service.auth import create_key
+from service.auth import create_key, secret_hash
 from service.db.connection import Connection
 from service.errors import UnprocessableError
 from service.repo import actors as actors_repo
 from service.repo import web_sessions as repo
-from service.web.sessions import token_hash
 
 LINK_PATH = "/sign-in/link/{token}"
 DEFAULT_TTL_SECONDS = 24 * 3600
@@ -42,7 +41,7 @@ async def create_sign_in_link(
     expires_at = datetime.now(UTC) + timedelta(seconds=ttl_seconds)
     await repo.insert_link(
         conn,
-        token_hash=token_hash(token),
+        token_hash=secret_hash(token),
         key_id=key_id,
         created_by=created_by,
         expires_at=expires_at,

@@ -1,0 +1,1 @@
+"""The people domain: what the API, the pages and the CLI share."""
