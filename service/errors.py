@@ -348,6 +348,7 @@ def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception)
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     OSError: handle_database_unavailable,
     asyncpg.InterfaceError: handle_database_unavailable,
+    asyncpg.InternalClientError: handle_database_unavailable,
     asyncpg.PostgresConnectionError: handle_database_unavailable,
     asyncpg.exceptions.OperatorInterventionError: handle_database_unavailable,
     TrialPackageInvalid: handle_package_invalid,

@@ -21,7 +21,7 @@ import httpx
 import msgspec
 
 from scoring.verdicts import Grade
-from service.db.connection import Connection
+from service.db.connection import DATABASE_UNAVAILABLE, Connection
 from service.repo import webhooks as repo
 from service.repo.submissions import SubmissionRow
 from service.webhook_targets import private_target
@@ -148,7 +148,7 @@ async def run_deliveries(
         while not stop.is_set():
             try:
                 sent = await deliver_due(pool, client, allow_private=allow_private)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_UNAVAILABLE as exc:
                 log.warning("webhook deliveries paused, database unavailable: %s", exc)
                 sent = 0
             if not sent:

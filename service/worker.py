@@ -21,7 +21,7 @@ import msgspec
 from sandboxes.interfaces import SandboxError
 from scoring.verdicts import Grade
 from service import webhooks
-from service.db.connection import Connection
+from service.db.connection import DATABASE_UNAVAILABLE, Connection
 from service.grading import grade_submission
 from service.package_cache import cached_package
 from service.repo import jobs as jobs_repo
@@ -84,7 +84,7 @@ class Worker:
                 try:
                     async with self.pool.acquire() as conn:
                         claimed = await jobs_repo.claim(conn, owner=self.owner, lease=self._lease)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except DATABASE_UNAVAILABLE as exc:
                     log.warning("claiming failed, database unavailable: %s", exc)
             if claimed is not None:
                 task = asyncio.create_task(self._process(claimed))
@@ -112,7 +112,7 @@ class Worker:
             # refused on every run, so waiting for the lease to expire would loop for ever.
             log.exception("job %s: the database refused its data", job.id)
             await self._park(job, f"the database refused the result ({exc.sqlstate})")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_UNAVAILABLE as exc:
             # the database went away mid-job: the lease will expire and the job runs again
             log.warning("job %s interrupted by the database: %s", job.id, exc)
         except Exception:
@@ -131,7 +131,7 @@ class Worker:
                     ):
                         log.warning("lease on job %s lost", job_id)
                         return
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_UNAVAILABLE as exc:
                 log.warning("renewing the lease on job %s failed: %s", job_id, exc)
 
     async def _grade(self, job: jobs_repo.Job, submission_id: UUID) -> None:

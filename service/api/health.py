@@ -10,6 +10,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 
 from sandboxes.engine import engine_answers
+from service.db.connection import DATABASE_UNAVAILABLE
 
 CHECK_TIMEOUT = 3.0
 
@@ -33,7 +34,7 @@ async def _postgres(pool: asyncpg.Pool) -> str:
         async with asyncio.timeout(CHECK_TIMEOUT):
             async with pool.acquire() as conn:
                 await conn.fetchval("SELECT 1")
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+    except DATABASE_UNAVAILABLE as exc:  # asyncio.timeout raises TimeoutError, an OSError
         return f"down: {str(exc) or type(exc).__name__}"
     return "ok"
 

@@ -28,3 +28,15 @@ def returned_row(row: asyncpg.Record | None) -> asyncpg.Record:
     if row is None:
         raise RuntimeError("the statement returned no row where one is always expected")
     return row
+
+
+# What a database outage looks like from here: the socket failing, the server
+# refusing, the driver losing the connection, or asyncpg's protocol caught
+# mid-operation when the server restarts (InternalClientError, "cannot switch
+# to state"). Loops that must outlive an outage catch exactly these.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)

@@ -24,7 +24,7 @@ import msgspec
 from scoring.datasets import candidate_features
 from scoring.history import HistoryIndex, build_index
 from scoring.reputation import Scorer, feature_config, score_candidates
-from service.db.connection import Connection
+from service.db.connection import DATABASE_UNAVAILABLE, Connection
 from service.repo import eligibility as eligibility_repo
 from service.repo import history as history_repo
 from service.repo import reputation as repo
@@ -204,7 +204,7 @@ async def run_refresher(
             done = await refresh_dirty(pool, scorers)
             if not done:
                 await refresh_if_old(pool, scorers)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_UNAVAILABLE as exc:
             log.warning("reputation refresh paused, database unavailable: %s", exc)
         except Exception:  # a bug must not stop the loop for good; it is logged and retried
             log.exception("reputation refresh failed")
