@@ -53,12 +53,13 @@ def run_spec(package: TrialPackage, files: dict[str, bytes]) -> RunSpec:
     )
 
 
-def _as_test_run(outcome: RunOutcome) -> TestRun:
+def as_test_run(outcome: RunOutcome) -> TestRun:
+    """The sandbox's outcome as the judge reads it: the same fields (tests/sandboxes/test_records.py)."""
     return msgspec.convert(msgspec.to_builtins(outcome), TestRun)
 
 
 def run_files(sandbox: Sandbox, package: TrialPackage, files: dict[str, bytes]) -> TestRun:
-    return _as_test_run(sandbox.run(run_spec(package, files)))
+    return as_test_run(sandbox.run(run_spec(package, files)))
 
 
 def grade_submission(

@@ -155,14 +155,11 @@ class Worker:
             log.warning("sandbox failed on job %s (attempt %s): %s", job.id, job.attempts, exc)
             await self._retry_or_park(job, f"sandbox unavailable: {exc}")
             return
-        result = msgspec.to_builtins(grade)
         async with self.pool.acquire() as conn, conn.transaction():
             if not await jobs_repo.complete(conn, job_id=job.id, owner=self.owner):
                 log.warning("job %s was taken over; dropping this result", job.id)
                 raise _LeaseLostError
-            if await submissions_repo.insert_result(
-                conn, submission_id=submission_id, result=result
-            ):
+            if await submissions_repo.insert_result(conn, submission_id=submission_id, grade=grade):
                 await submissions_repo.set_status(
                     conn, submission_id=submission_id, status="graded"
                 )

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 import msgspec
 
+from scoring.verdicts import Grade
 from service.db.connection import Connection
 
 SubmissionStatus = Literal["queued", "running", "graded", "failed"]
@@ -22,17 +23,6 @@ class SubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
     status: SubmissionStatus
     created_at: datetime
     graded_at: datetime | None
-
-
-class ResultRow(msgspec.Struct, frozen=True, kw_only=True):
-    verdict: str
-    score: float
-    summary: str
-    tests: list[dict[str, Any]]
-    flags: list[str]
-    duration_ms: int
-    peak_memory_mb: float
-    output: str
 
 
 _SELECT = (
@@ -72,7 +62,7 @@ async def get_submission(conn: Connection, *, submission_id: UUID) -> Submission
 
 async def get_submission_with_result(
     conn: Connection, *, submission_id: UUID
-) -> tuple[SubmissionRow, ResultRow | None] | None:
+) -> tuple[SubmissionRow, Grade | None] | None:
     """The submission and, once graded, its result: one round trip for the hot read path."""
     row = await conn.fetchrow(
         "SELECT s.id, s.trial_version_id, v.trial_id, v.version AS trial_version, s.candidate_id, "
@@ -85,7 +75,8 @@ async def get_submission_with_result(
     if row is None:
         return None
     values = dict(row)
-    result = msgspec.convert(values, ResultRow) if values["verdict"] is not None else None
+    # A result is stored as the judge's Grade and read back as one: no shape in between.
+    result = msgspec.convert(values, Grade) if values["verdict"] is not None else None
     return msgspec.convert(values, SubmissionRow), result
 
 
@@ -124,20 +115,20 @@ async def set_status(conn: Connection, *, submission_id: UUID, status: Submissio
     )
 
 
-async def insert_result(conn: Connection, *, submission_id: UUID, result: dict[str, Any]) -> bool:
+async def insert_result(conn: Connection, *, submission_id: UUID, grade: Grade) -> bool:
     """False when the submission already has a result (it is graded exactly once)."""
     inserted = await conn.fetchval(
         "INSERT INTO results (submission_id, verdict, score, summary, tests, flags, duration_ms, "
         "peak_memory_mb, output) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
         "ON CONFLICT (submission_id) DO NOTHING RETURNING true",
         submission_id,
-        result["verdict"],
-        result["score"],
-        result["summary"],
-        result["tests"],
-        result["flags"],
-        result["duration_ms"],
-        result["peak_memory_mb"],
-        result["output"],
+        grade.verdict,
+        grade.score,
+        grade.summary,
+        msgspec.to_builtins(grade.tests),
+        list(grade.flags),
+        grade.duration_ms,
+        grade.peak_memory_mb,
+        grade.output,
     )
     return bool(inserted)

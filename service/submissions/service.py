@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from scoring.verdicts import Grade
 from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import Connection
@@ -15,7 +16,7 @@ from service.errors import NotFoundError, ServiceError, UnprocessableError
 from service.repo import actors as actors_repo
 from service.repo import jobs as jobs_repo
 from service.repo import submissions as repo
-from service.repo.submissions import ResultRow, SubmissionRow
+from service.repo.submissions import SubmissionRow
 from service.repo.trials import TrialRow
 from service.submissions.schemas import ResultOut, SubmissionOut, TestOut
 from trials.archives import write_tar
@@ -34,12 +35,12 @@ class _GradedCache:
 
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._entries: OrderedDict[UUID, tuple[SubmissionRow, ResultRow | None]] = OrderedDict()
+        self._entries: OrderedDict[UUID, tuple[SubmissionRow, Grade | None]] = OrderedDict()
 
-    def get(self, submission_id: UUID) -> tuple[SubmissionRow, ResultRow | None] | None:
+    def get(self, submission_id: UUID) -> tuple[SubmissionRow, Grade | None] | None:
         return self._entries.get(submission_id)
 
-    def put(self, submission_id: UUID, entry: tuple[SubmissionRow, ResultRow | None]) -> None:
+    def put(self, submission_id: UUID, entry: tuple[SubmissionRow, Grade | None]) -> None:
         self._entries[submission_id] = entry
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
@@ -48,22 +49,22 @@ class _GradedCache:
 graded_cache = _GradedCache()
 
 
-def result_view(result: ResultRow, principal: Principal) -> ResultOut:
+def result_view(result: Grade, principal: Principal) -> ResultOut:
     """What `principal` may see of a result. Hidden tests are outcome only, under
     a neutral label ("hidden test 3 of 21"): their names say what is checked,
     and anyone but an operator may be the candidate or pass it on."""
     operator = principal.role == "admin"
-    hidden_total = sum(not t["visible"] for t in result.tests)
+    hidden_total = sum(not t.visible for t in result.tests)
     hidden_number = itertools.count(1)
     tests = [
         TestOut(
-            id=t["id"]
-            if operator or t["visible"]
+            id=t.id
+            if operator or t.visible
             else f"hidden test {next(hidden_number)} of {hidden_total}",
-            outcome=t["outcome"],
-            visible=t["visible"],
-            weight=t["weight"],
-            message=t.get("message", "") if (operator or t["visible"]) else "",
+            outcome=t.outcome,
+            visible=t.visible,
+            weight=t.weight,
+            message=t.message if (operator or t.visible) else "",
         )
         for t in result.tests
     ]
@@ -74,7 +75,7 @@ def result_view(result: ResultRow, principal: Principal) -> ResultOut:
         tests=tests,
         duration_ms=result.duration_ms,
         peak_memory_mb=result.peak_memory_mb,
-        flags=result.flags if operator else None,
+        flags=list(result.flags) if operator else None,
         output=result.output if operator else None,
     )
 
@@ -142,7 +143,7 @@ async def create_submission(
 
 async def visible_submission(
     pool: asyncpg.Pool, principal: Principal, submission_id: UUID
-) -> tuple[SubmissionRow, ResultRow | None]:
+) -> tuple[SubmissionRow, Grade | None]:
     """The submission and its result, if the principal may see it; otherwise not found."""
     found = graded_cache.get(submission_id)
     if found is None:

@@ -1,9 +1,10 @@
 """The rules every graded hostile submission is held to, in one helper.
 
-What the candidate sees is decided by production code: the worker stores
-`msgspec.to_builtins(grade)` as the result row, and the API shows the candidate
-`service.api.submissions.result_view` of that row. The checks below read that
-view, so a field the view adds or drops is judged as served.
+What the candidate sees is decided by production code: the worker stores the
+judge's Grade as the result row and reads it back as a Grade, and the API and
+the pages show the candidate `service.submissions.service.result_view` of it.
+The checks below read that view, so a field the view adds or drops is judged
+as served.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import msgspec
 
 from scoring.verdicts import Grade
 from service.auth_types import Principal
-from service.repo.submissions import ResultRow
 from service.submissions.schemas import ResultOut
 from service.submissions.service import result_view
 from tests.redteam.leaks import HiddenText, find_leaks
@@ -46,8 +46,7 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def candidate_view(grade: Grade) -> ResultOut:
-    row = msgspec.convert(msgspec.to_builtins(grade), ResultRow)
-    return result_view(row, CANDIDATE)
+    return result_view(grade, CANDIDATE)
 
 
 def broken_rules(result: Grade | Raised, limits: Limits, hidden: HiddenText) -> list[str]:
