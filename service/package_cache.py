@@ -7,24 +7,21 @@ and compiles every file, which is worth doing once per process, not per request.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from trials.package import TrialPackage, load_package
 
-_MAX_ENTRIES = 64
-_cache: OrderedDict[str, TrialPackage] = OrderedDict()
-_lock = threading.Lock()
+_cache: LRUCache[str, TrialPackage] = LRUCache(maxsize=64)
+_lock = threading.Lock()  # workers load packages from several threads
 
 
 def cached_package(content_hash: str, archive: bytes) -> TrialPackage:
     with _lock:
         found = _cache.get(content_hash)
-        if found is not None:
-            _cache.move_to_end(content_hash)
-            return found
+    if found is not None:
+        return found
     package = load_package(archive)
     with _lock:
         _cache[content_hash] = package
-        while len(_cache) > _MAX_ENTRIES:
-            _cache.popitem(last=False)
     return package

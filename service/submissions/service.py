@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 from uuid import UUID
 
 import asyncpg
+from cachetools import FIFOCache
 
 from scoring.verdicts import Grade
 from service.auth import require
@@ -25,28 +25,10 @@ from trials.submissions import submission_sha256
 MAX_SUBMISSION_BYTES = 8 * 1024 * 1024
 
 
-class _GradedCache:
-    """Graded submissions with their results, by id.
-
-    A result is written once (results are keyed by submission) and never changes,
-    so a graded entry can be kept for the life of the process; queued and running
-    ones are never cached. Bounded, oldest dropped first.
-    """
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._entries: OrderedDict[UUID, tuple[SubmissionRow, Grade | None]] = OrderedDict()
-
-    def get(self, submission_id: UUID) -> tuple[SubmissionRow, Grade | None] | None:
-        return self._entries.get(submission_id)
-
-    def put(self, submission_id: UUID, entry: tuple[SubmissionRow, Grade | None]) -> None:
-        self._entries[submission_id] = entry
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-
-graded_cache = _GradedCache()
+# Graded submissions with their results, by id. A result is written once (results
+# are keyed by submission) and never changes, so a graded entry can be kept for the
+# life of the process; queued and running ones are never cached. Oldest out first.
+graded_cache: FIFOCache[UUID, tuple[SubmissionRow, Grade | None]] = FIFOCache(maxsize=20_000)
 
 
 def result_view(result: Grade, principal: Principal) -> ResultOut:
@@ -150,7 +132,7 @@ async def visible_submission(
         async with pool.acquire() as conn:
             found = await repo.get_submission_with_result(conn, submission_id=submission_id)
         if found is not None and found[0].status == "graded":
-            graded_cache.put(submission_id, found)
+            graded_cache[submission_id] = found
     if found is None or not may_see_candidate(principal, found[0].candidate_id):
         raise NotFoundError(f"No submission {submission_id}.", field="submission_id")
     return found
