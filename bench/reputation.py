@@ -28,7 +28,7 @@ from scoring.history import HistoryIndex, build_index, from_seconds, to_seconds
 from scoring.metrics import Metrics, evaluate
 from scoring.model_store import TrainedModel
 from scoring.reputation import score_candidates, train
-from scoring.simulate import MarketSpec, simulate, spec_for_events
+from scoring.simulator.simulate import MarketSpec, simulate, spec_for_events
 
 # Baselines, each a feature computed point-in-time with the defences off and no decay.
 BASELINES = {

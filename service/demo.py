@@ -19,7 +19,7 @@ from uuid import UUID
 import msgspec
 
 from scoring.events import Event, MilestoneOpened, MilestoneOutcome
-from scoring.simulate import simulate, spec_for_events
+from scoring.simulator.simulate import simulate, spec_for_events
 from service.auth import create_key
 from service.auth_types import Role
 from service.db.connection import Connection

@@ -109,7 +109,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _simulate(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from scoring.simulate import MarketSpec, simulate, spec_for_events, write_jsonl  # noqa: PLC0415
+    from scoring.simulator.simulate import MarketSpec, simulate, spec_for_events, write_jsonl  # noqa: PLC0415
 
     base = (
         spec_for_events(args.events, seed=args.seed, ring=args.ring)

@@ -9,7 +9,7 @@ from scoring.datasets import training_set
 from scoring.history import HistoryIndex, build_index
 from scoring.model_store import TrainedModel
 from scoring.reputation import train
-from scoring.simulate import Market, MarketSpec, simulate
+from scoring.simulator.simulate import Market, MarketSpec, simulate
 
 SMALL = MarketSpec(
     n_candidates=300, n_clients=60, n_milestones=6000, ring=True, seed=7, ring_milestones=150

@@ -19,7 +19,7 @@ from scoring.events import (
 from scoring.features import COL, FeatureConfig
 from scoring.history import HistoryIndex, build_index
 from scoring.raters import ring_scores
-from scoring.simulate import Market
+from scoring.simulator.simulate import Market
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 NO_DECAY = FeatureConfig(half_life_days=None)

@@ -6,7 +6,7 @@ import numpy as np
 
 from scoring.events import read_history, validate_history
 from scoring.history import build_index
-from scoring.simulate import MarketSpec, main, simulate
+from scoring.simulator.simulate import MarketSpec, main, simulate
 
 SPEC = MarketSpec(
     n_candidates=120, n_clients=25, n_milestones=1500, ring=True, seed=11, ring_milestones=60

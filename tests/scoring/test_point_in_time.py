@@ -10,7 +10,7 @@ from scoring.datasets import candidate_features, milestone_queries
 from scoring.events import MilestoneOutcome, Rating
 from scoring.features import FeatureConfig, featurize
 from scoring.history import HistoryIndex, build_index
-from scoring.simulate import START, Market
+from scoring.simulator.simulate import START, Market
 
 
 def _features_by_milestone(index: HistoryIndex, before: float) -> dict[str, np.ndarray]:

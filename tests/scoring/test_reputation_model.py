@@ -22,7 +22,7 @@ from scoring.reputation import (
     train,
     wilson,
 )
-from scoring.simulate import Market, MarketSpec, simulate
+from scoring.simulator.simulate import Market, MarketSpec, simulate
 
 RAISING = [f.name for f in FEATURES if f.monotonic == 1]
 LOWERING = [f.name for f in FEATURES if f.monotonic == -1]

@@ -24,7 +24,7 @@ from scoring.events import (
     TrialResult,
     encode_event,
 )
-from scoring.simulate import MarketSpec, simulate
+from scoring.simulator.simulate import MarketSpec, simulate
 from service.cli import main as cli
 from tests.service.conftest import Callers
 

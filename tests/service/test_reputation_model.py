@@ -23,7 +23,7 @@ from scoring.events import (
     TrialResult,
 )
 from scoring.history import build_index
-from scoring.simulate import START, Market, MarketSpec, simulate
+from scoring.simulator.simulate import START, Market, MarketSpec, simulate
 from service.app import create_app
 from service.auth import create_key
 from service.cli import main as cli

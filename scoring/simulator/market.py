@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import numpy as np
 
-from scoring.behaviour import RATED_PROB, draw_outcome, draw_rating, sigmoid
 from scoring.events import (
     CandidateJoined,
     ClientJoined,
@@ -32,6 +31,7 @@ from scoring.events import (
     TrialResult,
     TrialVerdict,
 )
+from scoring.simulator.behaviour import RATED_PROB, draw_outcome, draw_rating, sigmoid
 
 SKILLS = (
     "python",
