@@ -42,7 +42,7 @@ def register(commands: Any) -> None:
 
 def _demo(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     from sandboxes.interfaces import SandboxError  # noqa: PLC0415
-    from service.db.pool import init_connection  # noqa: PLC0415 - only this command needs them
+    from service.db.pool import open_connection  # noqa: PLC0415 - only this command needs them
     from service.demo import SavedDemo, already_loaded, load_demo  # noqa: PLC0415
     from service.errors import ServiceError, TrialCheckFailed  # noqa: PLC0415
     from service.sandbox_provider import SandboxProvider  # noqa: PLC0415
@@ -52,8 +52,7 @@ def _demo(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> 
     saved_path = args.keys_file or settings.data_dir / "demo.json"
 
     async def run() -> int:
-        conn = await asyncpg.connect(settings.database_url)
-        await init_connection(conn)
+        conn = await open_connection(settings.database_url)
         try:
             if await already_loaded(conn):
                 if not saved_path.exists():

@@ -166,15 +166,12 @@ def _import(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -
     from service.trial_import import import_package  # noqa: PLC0415 - needs the database stack
 
     async def run() -> int:
-        import asyncpg  # noqa: PLC0415
-
-        from service.db.pool import init_connection  # noqa: PLC0415
+        from service.db.pool import open_connection  # noqa: PLC0415
         from service.errors import TrialCheckFailed  # noqa: PLC0415
         from service.sandbox_provider import SandboxProvider  # noqa: PLC0415
 
         provider = SandboxProvider(settings.docker_host, pool_size=1)
-        conn = await asyncpg.connect(settings.database_url)
-        await init_connection(conn)
+        conn = await open_connection(settings.database_url)
         failures = 0
         try:
             for path in args.packages:

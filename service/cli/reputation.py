@@ -79,11 +79,10 @@ def _emit(obj: object) -> None:
 
 @asynccontextmanager
 async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
-    from service.db.pool import init_connection  # noqa: PLC0415 - only database commands need it
+    from service.db.pool import open_connection  # noqa: PLC0415 - only database commands need it
 
-    conn = await asyncpg.connect(settings.database_url)
+    conn = await open_connection(settings.database_url)
     try:
-        await init_connection(conn)
         yield conn
     finally:
         await conn.close()

@@ -14,6 +14,7 @@ from sandboxes.images import build_image, image_status
 from sandboxes.interfaces import SandboxError
 from service.cli.output import fail, say
 from service.db.migrations import MigrationError, apply_pending
+from service.db.pool import open_connection
 from service.infra import processes
 from service.infra.errors import InfraError
 from service.settings import Settings
@@ -42,7 +43,7 @@ def _require_database(settings: Settings) -> str | None:
 
 
 async def migrate(database_url: str) -> list[str]:
-    conn = await asyncpg.connect(database_url)
+    conn = await open_connection(database_url)
     try:
         return [m.path.name for m in await apply_pending(conn)]
     finally:

@@ -8,11 +8,11 @@ import signal
 from typing import Any, get_args
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from service.auth_types import Role
 from service.cli.output import fail, say
+from service.db.pool import open_connection
 from service.settings import Settings
 
 
@@ -56,7 +56,7 @@ async def create_key(database_url: str, *, role: Role, actor: UUID | None, name:
     from service.auth import create_key as make  # noqa: PLC0415
     from service.repo.actors import get_actor  # noqa: PLC0415
 
-    conn = await asyncpg.connect(database_url)
+    conn = await open_connection(database_url)
     try:
         if role in ("candidate", "client"):  # the roles whose keys act as an actor of that kind
             if actor is None:
@@ -112,7 +112,7 @@ def _revoke_keys(args: argparse.Namespace, settings: Settings, env: dict[str, st
         return fail("name the keys to revoke, or --actor", 2)
 
     async def run() -> int:
-        conn = await asyncpg.connect(settings.database_url)
+        conn = await open_connection(settings.database_url)
         try:
             revoked = await revoke_keys(
                 conn, prefixes=refs[0], key_ids=refs[1], actor_id=args.actor
@@ -129,7 +129,7 @@ def _revoke_keys(args: argparse.Namespace, settings: Settings, env: dict[str, st
 
 
 async def _admin_exists(database_url: str) -> bool:
-    conn = await asyncpg.connect(database_url)
+    conn = await open_connection(database_url)
     try:
         return bool(
             await conn.fetchval(

@@ -17,6 +17,17 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def open_connection(database_url: str) -> asyncpg.Connection:
+    """A connection of its own (the command line, one-off work), set up as the pool's are."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await init_connection(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
 async def reset_connection(conn: asyncpg.Connection) -> None:
     """What a released connection needs here, and no more.
 
