@@ -9,7 +9,15 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+def _migrations_dir() -> Path:
+    """Where the SQL files are: inside the package when installed from a wheel (the build
+    copies `migrations/` to `service/db/sql/`), else the checkout's `migrations/`."""
+    shipped = Path(__file__).with_name("sql")
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parents[2] / "migrations"
+
+
+MIGRATIONS_DIR = _migrations_dir()
 FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # Any constant works; it only has to be the same for every process migrating this database.
 ADVISORY_LOCK_ID = 7_214_530_211

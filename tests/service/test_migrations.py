@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import subprocess
+import sys
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -92,3 +95,22 @@ def test_badly_named_migration_files_are_refused(tmp_path: Path):
     (tmp_path / "1_first.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError, match="NNNN_description"):
         discover(tmp_path)
+
+
+def test_a_built_wheel_carries_the_migrations_where_the_code_finds_them(tmp_path: Path) -> None:
+    # Only an editable install could find `migrations/` beside the checkout; a wheel ships
+    # them as service/db/sql/, which MIGRATIONS_DIR prefers when it exists.
+    root = MIGRATIONS_DIR.parent
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("trialgate-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {
+            Path(name).name: archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("service/db/sql/")
+        }
+    assert shipped == {path.name: path.read_bytes() for path in MIGRATIONS_DIR.glob("*.sql")}
