@@ -103,10 +103,6 @@ def _fields_of(cls: type) -> tuple[str, ...] | None:
     return fields
 
 
-def _is_namedtuple_class(cls: type) -> bool:
-    return _fields_of(cls) is not None
-
-
 def _stdlib_class(module: str) -> bool:
     top = module.partition(".")[0]
     return module == "builtins" or (top in sys.stdlib_module_names and not top.startswith("_"))
@@ -324,7 +320,7 @@ class Endpoint:
             return self._encode_exception(value, depth)
         if isinstance(value, type):
             return self.encode_class(value)
-        if _is_namedtuple_class(kind):
+        if _fields_of(kind) is not None:
             return ["N", self.encode_class(kind), [self.encode(v, inner) for v in value]]
         if self.trusted and isinstance(value, types.TracebackType):
             return None

@@ -4,9 +4,11 @@ One request in (a JSON header line and a tar of the run's files, on stdin); out
 (on stdout) a `started` line once the harness holds the request, before any
 candidate byte runs, then one JSON line with the outcome. The `started` line is
 how the host tells the infrastructure failing (no `started`) from a run that
-went wrong after the candidate's code began (the candidate's to answer for). Docker multiplexes the container's stdout and stderr
-on the socket as frames with an 8-byte header (stream, 0, 0, 0, big-endian
-length); see docker.utils.socket. The host bounds what it accepts in both time
+went wrong after the candidate's code began (the candidate's to answer for).
+
+Docker multiplexes the container's stdout and stderr on the socket as frames
+with an 8-byte header (stream, 0, 0, 0, big-endian length); see
+docker.utils.socket. The host bounds what it accepts in both time
 and bytes, so a wedged or babbling container cannot hang or flood the worker.
 """
 

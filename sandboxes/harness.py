@@ -125,10 +125,6 @@ class EventLog:
         self._buffer = bytearray()
         self._skipping = False  # inside an oversized line, until its newline
 
-    @property
-    def session_finished(self) -> bool:
-        return self.sessions_finished > 0
-
     def error(self, message: str) -> None:
         if len(self.protocol_errors) < PROTOCOL_ERRORS_CAP:
             self.protocol_errors.append(clean(message, 300))
@@ -406,7 +402,7 @@ def phase_outcome(report: Any) -> tuple[str | None, str]:
 class Reporter:
     """The tester's pytest plugin: one JSON line per test on the event pipe."""
 
-    def __init__(self, fd: int, endpoint: Any = None) -> None:
+    def __init__(self, fd: int, endpoint: boundary.Endpoint) -> None:
         self.fd = fd
         self.endpoint = endpoint
         self.phases: dict[str, dict[str, Any]] = {}
@@ -461,9 +457,9 @@ class Reporter:
             )
 
     def pytest_sessionfinish(self, session: Any, exitstatus: int) -> None:
-        if self.endpoint is not None and self.endpoint.violation is not None:
+        if self.endpoint.violation is not None:
             self.emit({"kind": "violation", "reason": self.endpoint.violation})
-        elif self.endpoint is not None and self.endpoint.gone:
+        elif self.endpoint.gone:
             self.emit({"kind": "submission_gone"})
         self.emit({"kind": "session_finished", "exitstatus": int(exitstatus)})
 
@@ -699,7 +695,7 @@ class Supervisor:
         self.sessions: list[Session] = []
         self.ended: Session | None = None  # where the candidate's process ended mid-tests
         self.stopped: str | None = None  # "timeout" or "output_limit" once we stop
-        self.wake_r = wake_r
+        self.wake_r, self.event_r = wake_r, event_r
         self.sinks = {out_r: self._feed_output, event_r: self.events.feed, wake_r: None}
         self.selector = selectors.DefaultSelector()
         for fd in self.sinks:
@@ -739,14 +735,9 @@ class Supervisor:
             self.reap()
             if self.output_total > self.output_cap:
                 self.stopped = "output_limit"
-        self._drain_events()
+        self._drain(self.event_r, live=True)  # the tester's last events, before judging them
         if self.events.submission_gone and not gone_before and self.ended is None:
             self.ended = session  # the session whose tester lost the candidate's process
-
-    def _drain_events(self) -> None:
-        for fd, sink in self.sinks.items():
-            if sink is self.events.feed:
-                self._drain(fd, live=True)
 
     def _drain(self, fd: int, *, live: bool) -> None:
         """Read `fd` until it would block (at most 1 MiB while children live, so

@@ -30,7 +30,7 @@ def test_events_become_tests_collect_errors_and_session_end() -> None:
         "t.py::a": {"nodeid": "t.py::a", "outcome": "passed", "message": "", "duration_ms": 1.5}
     }
     assert log.collect_errors["u.py"]["exception"] == "SyntaxError"
-    assert log.session_finished
+    assert log.sessions_finished == 1
     assert log.finish() == []
 
 
