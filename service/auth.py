@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 
 from service.auth_types import Principal, Role
 from service.db.connection import Connection
@@ -90,8 +91,11 @@ class _RecentKeys:
 recent_keys = _RecentKeys()
 
 
-async def authenticate(request: Request[Any, Any, Any], pool: asyncpg.Pool) -> Principal:
-    prefix, secret = _parse(request.headers.get("authorization"))
+Connection_ = ASGIConnection[Any, Any, Any, Any]
+
+
+async def authenticate(connection: Connection_, pool: asyncpg.Pool) -> Principal:
+    prefix, secret = _parse(connection.headers.get("authorization"))
     hashed = secret_hash(secret)
     cached = recent_keys.get(prefix, hashed)
     if cached is not None:
@@ -112,8 +116,34 @@ async def verify_key(conn: Connection, *, prefix: str, secret: str) -> Principal
     return Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
 
 
-def require(principal: Principal, *roles: Role) -> None:
+def require(principal: Principal, *roles: Role, why: str | None = None) -> None:
     if principal.role not in roles:
         raise ForbiddenError(
-            f"This needs one of the roles {', '.join(roles)}; the key's role is {principal.role}."
+            why
+            or f"This needs one of the roles {', '.join(roles)}; the key's role is {principal.role}."
         )
+
+
+async def caller(connection: Connection_) -> Principal:
+    """The API key's principal, looked up once per request: guards and handlers share it."""
+    known = connection.scope.get("user")
+    if isinstance(known, Principal):
+        return known
+    principal = await authenticate(connection, connection.app.state.pool)
+    connection.scope["user"] = principal
+    return principal
+
+
+class allow:  # noqa: N801 - read as a rule where it is used: guards=[allow("admin")]
+    """A Litestar guard for the API: the caller's key must hold one of `roles`.
+
+    Guards run before the body is read and before any dependency, so a caller
+    without the role learns nothing about the resource or its own input.
+    """
+
+    def __init__(self, *roles: Role, why: str | None = None) -> None:
+        self.roles: tuple[Role, ...] = roles
+        self.why = why
+
+    async def __call__(self, connection: Connection_, _: BaseRouteHandler) -> None:
+        require(await caller(connection), *self.roles, why=self.why)

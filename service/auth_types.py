@@ -8,6 +8,7 @@ from uuid import UUID
 import msgspec
 
 Role = Literal["admin", "platform", "client", "candidate"]
+EVERY_ROLE: tuple[Role, ...] = ("admin", "platform", "client", "candidate")
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,7 +10,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from service.auth import authenticate
+from service.auth import caller
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
 from service.reputation.scorers import Scorers
@@ -33,10 +33,10 @@ async def provide_conn(
                 yield conn
 
 
-async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    # Its own short look-up, so a handler that needs no connection (a cached read)
-    # never takes one from the pool.
-    return await authenticate(request, state.pool)
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    # The guard has usually looked the key up already; its own short look-up otherwise,
+    # so a handler that needs no connection (a cached read) never takes one from the pool.
+    return await caller(request)
 
 
 DEPENDENCIES = {

@@ -12,8 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from service.api.replay import IdempotencyHeader, answer, replayed
-from service.auth import require
-from service.auth_types import Principal
+from service.auth import allow
+from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
@@ -64,7 +64,6 @@ async def _create(
     request: Request[Any, Any, Any],
     idempotency_key: str | None,
 ) -> Response[ActorOut]:
-    require(principal, "admin", "platform")
     if replay := await replayed(conn, principal, request, idempotency_key):
         return replay.response()
     row = await repo.insert_actor(
@@ -88,13 +87,11 @@ async def _get(conn: Connection, principal: Principal, kind: ActorKind, actor_id
 async def _list(
     conn: Connection,
     *,
-    principal: Principal,
     kind: ActorKind,
     external_ref: str | None,
     cursor: str | None,
     limit: int,
 ) -> Page[ActorOut]:
-    require(principal, "admin", "platform")
     rows = await repo.list_actors(
         conn, kind=kind, external_ref=external_ref, after=decode_cursor(cursor), limit=limit
     )
@@ -108,7 +105,7 @@ class _ActorController(Controller):
     kind: ClassVar[ActorKind]
     tags = ("actors",)
 
-    @get("/{actor_id:uuid}", summary="One by id")
+    @get("/{actor_id:uuid}", summary="One by id", guards=[allow(*EVERY_ROLE)])
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
@@ -117,18 +114,20 @@ class _ActorController(Controller):
     ) -> ActorOut:
         return await _get(conn, principal, self.kind, actor_id)
 
-    @get("/", summary="Newest first; filter by external_ref (admins and platforms)")
+    @get(
+        "/",
+        summary="Newest first; filter by external_ref (admins and platforms)",
+        guards=[allow("admin", "platform")],
+    )
     async def index(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         external_ref: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: LimitQuery = 50,
     ) -> Page[ActorOut]:
         return await _list(
             conn,
-            principal=principal,
             kind=self.kind,
             external_ref=external_ref,
             cursor=cursor,
@@ -140,7 +139,7 @@ class CandidateController(_ActorController):
     path = "/v1/candidates"
     kind = "candidate"
 
-    @post("/", summary="Register a candidate")
+    @post("/", summary="Register a candidate", guards=[allow("admin", "platform")])
     async def create(
         self,
         conn: NamedDependency[PooledConnection],
@@ -158,7 +157,7 @@ class ClientController(_ActorController):
     path = "/v1/clients"
     kind = "client"
 
-    @post("/", summary="Register a client")
+    @post("/", summary="Register a client", guards=[allow("admin", "platform")])
     async def create(
         self,
         conn: NamedDependency[PooledConnection],

@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
-from service.auth import require
+from service.auth import allow
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
 from service.deps import SCORERS
@@ -134,22 +134,21 @@ class PolicyController(Controller):
     tags = ("eligibility",)
     dependencies = SCORERS
 
-    @get("/", summary="The current policy of every tier")
-    async def index(
-        self, conn: NamedDependency[PooledConnection], principal: NamedDependency[Principal]
-    ) -> list[PolicyOut]:
-        require(principal, "admin", "platform")
+    @get("/", summary="The current policy of every tier", guards=[allow("admin", "platform")])
+    async def index(self, conn: NamedDependency[PooledConnection]) -> list[PolicyOut]:
         return [_policy_out(r) for r in await repo.current_policies(conn)]
 
-    @get("/{tier:str}", summary="A tier's current policy, or an earlier version")
+    @get(
+        "/{tier:str}",
+        summary="A tier's current policy, or an earlier version",
+        guards=[allow("admin", "platform")],
+    )
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         tier: FromPath[str],
         version: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> PolicyOut:
-        require(principal, "admin", "platform")
         if version is None:
             found = await repo.current_policies(conn, tiers=[tier])
             row = found[0] if found else None
@@ -160,7 +159,9 @@ class PolicyController(Controller):
         return _policy_out(row)
 
     @put(
-        "/{tier:str}", summary="Set a tier's policy: a new version (the same body changes nothing)"
+        "/{tier:str}",
+        summary="Set a tier's policy: a new version (the same body changes nothing)",
+        guards=[allow("admin")],
     )
     async def replace(
         self,
@@ -170,7 +171,6 @@ class PolicyController(Controller):
         tier: TierPath,
         data: JSONBody[PolicyIn],
     ) -> Response[PolicyOut]:
-        require(principal, "admin")
         body = msgspec.to_builtins(data)
         current = await repo.current_policies(conn, tiers=[tier])
         if current and msgspec.convert(current[0].body, PolicyIn) == data:
@@ -191,11 +191,11 @@ class EligibilityController(Controller):
         "/v1/eligibility",
         summary="May this candidate take a milestone of this tier and skills? Stored for audit",
         status_code=200,
+        guards=[allow("admin", "platform")],
     )
     async def decide_one(
         self, state: State, principal: NamedDependency[Principal], data: JSONBody[EligibilityIn]
     ) -> Response[DecisionOut]:
-        require(principal, "admin", "platform")
         batcher: DecisionBatcher = state.decisions
         row = await batcher.decide(_question(data), requested_by=principal.key_id)
         return Response(
@@ -208,6 +208,7 @@ class EligibilityController(Controller):
         "/v1/eligibility:batch",
         summary=f"Up to {MAX_BATCH} eligibility questions at once; all answered or none",
         status_code=200,
+        guards=[allow("admin", "platform")],
     )
     async def decide_many(
         self,
@@ -216,7 +217,6 @@ class EligibilityController(Controller):
         scorers: NamedDependency[Scorers],
         data: JSONBody[BatchIn],
     ) -> BatchOut:
-        require(principal, "admin", "platform")
         rows = await decide(
             conn,
             scorers,
@@ -226,31 +226,35 @@ class EligibilityController(Controller):
         )
         return BatchOut(decisions=[decision_out(r) for r in rows])
 
-    @get("/v1/eligibility/decisions/{decision_id:uuid}", summary="A stored decision (audit)")
+    @get(
+        "/v1/eligibility/decisions/{decision_id:uuid}",
+        summary="A stored decision (audit)",
+        guards=[allow("admin", "platform")],
+    )
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         decision_id: FromPath[UUID],
     ) -> DecisionOut:
-        require(principal, "admin", "platform")
         row = await repo.get_decision(conn, decision_id=decision_id)
         if row is None:
             raise NotFoundError(f"No decision {decision_id}.", field="decision_id")
         return decision_out(row)
 
-    @get("/v1/eligibility/decisions", summary="Stored decisions, newest first (audit trail)")
+    @get(
+        "/v1/eligibility/decisions",
+        summary="Stored decisions, newest first (audit trail)",
+        guards=[allow("admin", "platform")],
+    )
     async def index(
         self,
         *,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         candidate_id: FromQuery[UUID | None] = None,
         tier: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: LimitQuery = 50,
     ) -> Page[DecisionOut]:
-        require(principal, "admin", "platform")
         rows = await repo.list_decisions(
             conn, candidate_id=candidate_id, tier=tier, after=decode_cursor(cursor), limit=limit
         )

@@ -17,8 +17,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from service.api.replay import IdempotencyHeader, answer, replayed
-from service.auth import require
-from service.auth_types import Principal
+from service.auth import allow
+from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import Connection, PooledConnection
 from service.deps import SCORERS
 from service.errors import ConflictError, UnprocessableError
@@ -29,9 +29,9 @@ from service.repo.milestones import EngagementRow, MilestoneRow
 from service.reputation.eligibility import as_uuid
 from service.reputation.importer import ImportReport, import_history
 from service.reputation.ratings import (
+    RATED_BY_CLIENTS,
     RatingIn,
     event_time,
-    must_be_client,
     rate_milestone,
     visible_milestone,
 )
@@ -154,7 +154,11 @@ class EngagementController(Controller):
     path = "/v1/engagements"
     tags = ("events",)
 
-    @post("/", summary="Record an engagement between a client and a candidate")
+    @post(
+        "/",
+        summary="Record an engagement between a client and a candidate",
+        guards=[allow("admin", "platform")],
+    )
     async def create(
         self,
         conn: NamedDependency[PooledConnection],
@@ -163,7 +167,6 @@ class EngagementController(Controller):
         data: JSONBody[EngagementIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[EngagementOut]:
-        require(principal, "admin", "platform")
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
         row = await repo.insert_engagement(
@@ -180,7 +183,7 @@ class MilestoneController(Controller):
     path = "/v1/milestones"
     tags = ("events",)
 
-    @post("/", summary="Open a milestone in an engagement")
+    @post("/", summary="Open a milestone in an engagement", guards=[allow("admin", "platform")])
     async def create(
         self,
         conn: NamedDependency[PooledConnection],
@@ -189,7 +192,6 @@ class MilestoneController(Controller):
         data: JSONBody[MilestoneIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
-        require(principal, "admin", "platform")
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
         engagement = await repo.find_engagement(
@@ -224,7 +226,11 @@ class MilestoneController(Controller):
             headers={"Location": f"/v1/milestones/{milestone_id}"},
         )
 
-    @get("/{milestone:str}", summary="A milestone with its outcome and rating")
+    @get(
+        "/{milestone:str}",
+        summary="A milestone with its outcome and rating",
+        guards=[allow(*EVERY_ROLE)],
+    )
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
@@ -233,7 +239,11 @@ class MilestoneController(Controller):
     ) -> MilestoneOut:
         return await _reread(conn, principal, milestone)
 
-    @post("/{milestone:str}/outcome", summary="Record how a milestone ended (once)")
+    @post(
+        "/{milestone:str}/outcome",
+        summary="Record how a milestone ended (once)",
+        guards=[allow("admin", "platform")],
+    )
     async def outcome(
         self,
         *,
@@ -244,7 +254,6 @@ class MilestoneController(Controller):
         data: JSONBody[OutcomeIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
-        require(principal, "admin", "platform")
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
         row = await visible_milestone(conn, principal, milestone, lock=True)
@@ -270,7 +279,11 @@ class MilestoneController(Controller):
         out = await _reread(conn, principal, str(row.id))
         return await answer(conn, principal, idempotency_key, out, status_code=201)
 
-    @post("/{milestone:str}/rating", summary="The milestone's client rates it (once)")
+    @post(
+        "/{milestone:str}/rating",
+        summary="The milestone's client rates it (once)",
+        guards=[allow("client", why=RATED_BY_CLIENTS)],
+    )
     async def rating(
         self,
         *,
@@ -281,7 +294,6 @@ class MilestoneController(Controller):
         data: JSONBody[RatingIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
-        must_be_client(principal)
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
         rated = await rate_milestone(conn, principal, milestone, data)
@@ -298,16 +310,15 @@ class EventImportController(Controller):
         summary="Import a history: one JSON event per line; all or nothing unless skip_bad",
         request_max_body_size=MAX_IMPORT_BYTES,
         status_code=200,
+        guards=[allow("admin", "platform")],
     )
     async def import_events(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         request: Request[Any, Any, Any],
         skip_bad: FromQuery[bool] = False,
     ) -> ImportReport:
         # The body is JSONL (one event per line, format in scoring/events.py), read raw:
         # it is not one JSON document, whatever Content-Type the caller sends.
-        require(principal, "admin", "platform")
         return await import_history(conn, scorers, await request.body(), skip_bad=skip_bad)

@@ -9,8 +9,8 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from service.auth import require
-from service.auth_types import Principal
+from service.auth import allow
+from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
 from service.deps import SCORERS
 from service.errors import NotFoundError
@@ -35,6 +35,7 @@ class ReputationController(Controller):
     @get(
         "/v1/candidates/{candidate_id:uuid}/reputation",
         summary="A candidate's reputation for a milestone tier: score, interval, evidence, reasons",
+        guards=[allow(*EVERY_ROLE)],
     )
     async def read(
         self,
@@ -54,17 +55,16 @@ class ReputationController(Controller):
         "/v1/reputations:refresh",
         summary="Refresh reputations now: candidates with new events, or everyone (all=true)",
         status_code=200,
+        guards=[allow("admin")],
     )
     async def refresh_now(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         everyone: Annotated[
             bool, QueryParameter(name="all", description="everyone, not only changed ones")
         ] = False,
     ) -> RefreshReport:
-        require(principal, "admin")
         if everyone:
             return await refresh(conn, scorers)
         return await refresh(conn, scorers, candidates=await repo.claim_dirty(conn, limit=100_000))
@@ -74,24 +74,26 @@ class ModelController(Controller):
     tags = ("models",)
     dependencies = SCORERS
 
-    @get("/v1/models", summary="Model versions, newest first, with hold-out metrics")
+    @get(
+        "/v1/models",
+        summary="Model versions, newest first, with hold-out metrics",
+        guards=[allow("admin", "platform")],
+    )
     async def index(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> list[ModelOut]:
-        require(principal, "admin", "platform")
         return [model_out(r) for r in await models_repo.list_versions(conn, limit=limit)]
 
-    @get("/v1/models/{version:str}", summary="One model version")
+    @get(
+        "/v1/models/{version:str}", summary="One model version", guards=[allow("admin", "platform")]
+    )
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         version: FromPath[str],
     ) -> ModelOut:
-        require(principal, "admin", "platform")
         row = await models_repo.get_version(conn, version=version)
         if row is None:
             raise NotFoundError(f"No model version {version!r}.", field="version")
@@ -101,13 +103,12 @@ class ModelController(Controller):
         "/v1/models:train",
         summary="Train on the stored history; promote only if it beats the serving model",
         status_code=200,
+        guards=[allow("admin")],
     )
     async def train(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         seed: Annotated[int, QueryParameter(ge=0, le=2**31 - 1)] = 0,
     ) -> TrainingReport:
-        require(principal, "admin")
         return await train_and_promote(conn, scorers, seed=seed)

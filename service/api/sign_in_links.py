@@ -15,7 +15,7 @@ from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from service.auth import require
+from service.auth import allow
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
 from service.signin.links import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, create_actor_sign_in_link
@@ -35,7 +35,11 @@ class SignInLinkController(Controller):
     path = "/v1/sign-in-links"
     tags = ("web",)
 
-    @post("/", summary="A one-time link that signs a candidate or client in to the web pages")
+    @post(
+        "/",
+        summary="A one-time link that signs a candidate or client in to the web pages",
+        guards=[allow("admin", "platform")],
+    )
     async def create(
         self,
         conn: NamedDependency[PooledConnection],
@@ -43,7 +47,6 @@ class SignInLinkController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[SignInLinkIn],
     ) -> Response[SignInLinkOut]:
-        require(principal, "admin", "platform")
         link = await create_actor_sign_in_link(
             conn, actor_id=data.actor_id, created_by=principal.key_id, ttl_seconds=data.ttl_seconds
         )

@@ -12,8 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from service.api.replay import IdempotencyHeader, answer, replayed
-from service.auth import require
-from service.auth_types import Principal
+from service.auth import allow
+from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
 from service.errors import NotFoundError, ServiceError, field_from_msgspec
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
@@ -75,6 +75,7 @@ class SubmissionController(Controller):
         summary="Submit files for a trial (multipart `archive`, or JSON `files`); graded asynchronously",
         request_max_body_size=MAX_SUBMISSION_BYTES,
         status_code=202,
+        guards=[allow("candidate", "admin", "platform")],
     )
     async def create(
         self,
@@ -84,7 +85,6 @@ class SubmissionController(Controller):
         trial_id: FromPath[str],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[Any]:
-        require(principal, "candidate", "admin", "platform")
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
         trial = await trials_repo.get_trial(conn, trial_id=trial_id)
@@ -108,6 +108,7 @@ class SubmissionController(Controller):
     @get(
         "/v1/submissions/{submission_id:uuid}",
         summary="A submission's status and, once graded, its result",
+        guards=[allow(*EVERY_ROLE)],
     )
     async def read(
         self,
@@ -128,6 +129,7 @@ class SubmissionController(Controller):
     @get(
         "/v1/candidates/{candidate_id:uuid}/submissions",
         summary="A candidate's submissions, newest first",
+        guards=[allow(*EVERY_ROLE)],
     )
     async def for_candidate(
         self,

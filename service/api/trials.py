@@ -12,8 +12,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
 from service.attachments import attachment
-from service.auth import require
-from service.auth_types import Principal
+from service.auth import allow
+from service.auth_types import EVERY_ROLE
 from service.db.connection import PooledConnection
 from service.package_cache import cached_package
 from service.pagination import LimitQuery, Page
@@ -85,23 +85,23 @@ class TrialController(Controller):
         summary="Upload a trial package (tar.gz or zip); it is graded before it becomes available",
         request_max_body_size=MAX_PACKAGE_BYTES,
         status_code=201,
+        guards=[allow("admin")],
     )
     async def upload(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         state: State,
         data: Annotated[TrialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> TrialImported:
-        require(principal, "admin")
         package = load_package(await data.package.read())
         return await import_package(conn, state.sandboxes, package)
 
-    @get("/", summary="Trials that can be taken, by id; filter by skill")
+    @get(
+        "/", summary="Trials that can be taken, by id; filter by skill", guards=[allow(*EVERY_ROLE)]
+    )
     async def index(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         skill: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: LimitQuery = 50,
@@ -110,11 +110,14 @@ class TrialController(Controller):
         next_cursor = rows[-1].id if len(rows) == limit else None
         return Page(items=[_summary(r) for r in rows], next_cursor=next_cursor)
 
-    @get("/{trial_id:str}", summary="A trial: statement, limits, public tests (never hidden ones)")
+    @get(
+        "/{trial_id:str}",
+        summary="A trial: statement, limits, public tests (never hidden ones)",
+        guards=[allow(*EVERY_ROLE)],
+    )
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         trial_id: FromPath[str],
     ) -> TrialDetail:
         row, version = await current_trial(conn, trial_id)
@@ -131,11 +134,14 @@ class TrialController(Controller):
             hidden_test_count=sum(1 for t in version.expected_tests if t.startswith("tests/")),
         )
 
-    @get("/{trial_id:str}/starter", summary="The starter files as an archive")
+    @get(
+        "/{trial_id:str}/starter",
+        summary="The starter files as an archive",
+        guards=[allow(*EVERY_ROLE)],
+    )
     async def starter(
         self,
         conn: NamedDependency[PooledConnection],
-        principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
         trial_id: FromPath[str],
         format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",

@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from service.api.replay import IdempotencyHeader, answer, replayed
-from service.auth import require
+from service.auth import allow
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
 from service.errors import NotFoundError, UnprocessableError
@@ -87,7 +87,11 @@ class WebhookController(Controller):
     path = "/v1/webhooks"
     tags = ("webhooks",)
 
-    @post("/", summary="Subscribe a URL to events; the signing secret is shown once")
+    @post(
+        "/",
+        summary="Subscribe a URL to events; the signing secret is shown once",
+        guards=[allow("admin", "platform")],
+    )
     async def create(
         self,
         *,
@@ -98,7 +102,6 @@ class WebhookController(Controller):
         data: JSONBody[WebhookIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[WebhookOut]:
-        require(principal, "admin", "platform")
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
         if not state.settings.webhook_private_targets:
@@ -117,25 +120,27 @@ class WebhookController(Controller):
         )
         return await answer(conn, principal, idempotency_key, _out(row, secret), status_code=201)
 
-    @get("/", summary="Active webhooks")
+    @get("/", summary="Active webhooks", guards=[allow("admin", "platform")])
     async def index(
         self, conn: NamedDependency[PooledConnection], principal: NamedDependency[Principal]
     ) -> list[WebhookOut]:
-        require(principal, "admin", "platform")
         return [_out(r) for r in await repo.list_webhooks(conn, owner_key=_owner(principal))]
 
-    @delete("/{webhook_id:uuid}", summary="Unsubscribe")
+    @delete("/{webhook_id:uuid}", summary="Unsubscribe", guards=[allow("admin", "platform")])
     async def remove(
         self,
         conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
     ) -> None:
-        require(principal, "admin", "platform")
         if not await repo.deactivate(conn, webhook_id=webhook_id, owner_key=_owner(principal)):
             raise NotFoundError(f"No webhook {webhook_id}.", field="webhook_id")
 
-    @get("/{webhook_id:uuid}/deliveries", summary="Deliveries of a webhook, newest first")
+    @get(
+        "/{webhook_id:uuid}/deliveries",
+        summary="Deliveries of a webhook, newest first",
+        guards=[allow("admin", "platform")],
+    )
     async def deliveries(
         self,
         conn: NamedDependency[PooledConnection],
@@ -143,7 +148,6 @@ class WebhookController(Controller):
         webhook_id: FromPath[UUID],
         limit: LimitQuery = 50,
     ) -> list[DeliveryOut]:
-        require(principal, "admin", "platform")
         owned = {w.id for w in await repo.list_webhooks(conn, owner_key=_owner(principal))}
         if webhook_id not in owned:
             raise NotFoundError(f"No webhook {webhook_id}.", field="webhook_id")

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import Connection
-from service.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
+from service.errors import ConflictError, NotFoundError, UnprocessableError
 from service.fields import At, Stars
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
@@ -52,12 +53,14 @@ async def visible_milestone(
     return row
 
 
+RATED_BY_CLIENTS = (
+    "Only the milestone's client rates it; platforms bring past ratings in with "
+    "POST /v1/events:import."
+)
+
+
 def must_be_client(principal: Principal) -> None:
-    if principal.role != "client":
-        raise ForbiddenError(
-            "Only the milestone's client rates it; platforms bring past ratings in with "
-            "POST /v1/events:import."
-        )
+    require(principal, "client", why=RATED_BY_CLIENTS)
 
 
 async def rate_milestone(

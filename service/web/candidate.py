@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from service.attachments import attachment
-from service.auth import require
+from service.auth_types import EVERY_ROLE
 from service.db.connection import Connection, PooledConnection
 from service.errors import ServiceError
 from service.package_cache import cached_package
@@ -32,7 +32,7 @@ from service.submissions.service import (
 from service.trials.service import current_trial
 from service.trials.service import starter_download as starter_files
 from service.web.render import page
-from service.web.sessions import Viewer
+from service.web.sessions import Viewer, signed_in
 from trials.errors import SubmissionRejected
 from trials.submissions import read_submission
 
@@ -49,7 +49,7 @@ class StatusOut(msgspec.Struct, frozen=True, kw_only=True):
     done: bool
 
 
-@get("/trials", include_in_schema=False)
+@get("/trials", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def trial_list(
     conn: NamedDependency[PooledConnection],
     viewer: NamedDependency[Viewer],
@@ -106,7 +106,7 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
-@get("/trials/{trial_id:str}", include_in_schema=False)
+@get("/trials/{trial_id:str}", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def trial_page(
     conn: NamedDependency[PooledConnection],
     viewer: NamedDependency[Viewer],
@@ -115,10 +115,9 @@ async def trial_page(
     return await _trial_page(conn, viewer, trial_id)
 
 
-@get("/trials/{trial_id:str}/starter", include_in_schema=False)
+@get("/trials/{trial_id:str}/starter", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def starter_download(
     conn: NamedDependency[PooledConnection],
-    viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
     format: FromQuery[Literal["tar.gz", "zip"]] = "zip",
 ) -> Response[bytes]:
@@ -138,6 +137,7 @@ def _edited_files(form: Any) -> dict[str, str]:
     "/trials/{trial_id:str}/submissions",
     include_in_schema=False,
     request_max_body_size=MAX_SUBMISSION_BYTES,
+    guards=[signed_in("candidate")],
 )
 async def submit(
     request: Request[Any, Any, Any],
@@ -145,7 +145,6 @@ async def submit(
     viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
 ) -> Any:
-    require(viewer.principal, "candidate")
     trial = await trials_repo.get_trial(conn, trial_id=trial_id)
     if trial is None:
         return await _trial_page(conn, viewer, trial_id)  # raises the not-found page
@@ -174,7 +173,7 @@ async def submit(
     return Redirect(f"/submissions/{submission_id}", status_code=303)
 
 
-@get("/submissions/{submission_id:uuid}", include_in_schema=False)
+@get("/submissions/{submission_id:uuid}", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def submission_page(
     state: State, viewer: NamedDependency[Viewer], submission_id: FromPath[UUID]
 ) -> Template:
@@ -193,7 +192,11 @@ async def submission_page(
     )
 
 
-@get("/submissions/{submission_id:uuid}/status", include_in_schema=False)
+@get(
+    "/submissions/{submission_id:uuid}/status",
+    include_in_schema=False,
+    guards=[signed_in(*EVERY_ROLE)],
+)
 async def submission_status(
     state: State, viewer: NamedDependency[Viewer], submission_id: FromPath[UUID]
 ) -> Response[StatusOut]:
@@ -204,11 +207,10 @@ async def submission_status(
     )
 
 
-@get("/submissions", include_in_schema=False)
+@get("/submissions", include_in_schema=False, guards=[signed_in("candidate")])
 async def history(
     conn: NamedDependency[PooledConnection], viewer: NamedDependency[Viewer]
 ) -> Template:
-    require(viewer.principal, "candidate")
     assert viewer.actor_id is not None  # candidate keys always name their candidate
     rows = await submission_history.for_candidate(conn, candidate_id=viewer.actor_id)
     return page("history.html", viewer, rows=rows)

@@ -16,17 +16,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from service.auth_types import EVERY_ROLE
 from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError, UnprocessableError
 from service.people.service import may_read_actor
 from service.repo import actors as actors_repo
 from service.repo import profiles, score_history
-from service.reputation.ratings import RatingIn, must_be_client, rate_milestone
+from service.reputation.ratings import RatingIn, rate_milestone
 from service.reputation.refresh import DEFAULT_TIER, reputation_tiers
 from service.reputation.views import read_reputation
 from service.web import chart
 from service.web.render import page
-from service.web.sessions import Viewer
+from service.web.sessions import Viewer, signed_in
 
 RATING_FIELDS = {
     "stars": "Overall",
@@ -48,7 +49,7 @@ def _blended(viewer: Viewer, summary: profiles.RatingSummary) -> profiles.Rating
     )
 
 
-@get("/candidates", include_in_schema=False)
+@get("/candidates", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def candidate_list(
     conn: NamedDependency[PooledConnection], viewer: NamedDependency[Viewer]
 ) -> Any:
@@ -64,8 +65,8 @@ async def candidate_list(
     return page("candidates.html", viewer, mine=[], recent=recent)
 
 
-@get("/candidates/lookup", include_in_schema=False)
-async def lookup(viewer: NamedDependency[Viewer], id: FromQuery[str] = "") -> Redirect:
+@get("/candidates/lookup", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
+async def lookup(id: FromQuery[str] = "") -> Redirect:
     try:
         candidate_id = UUID(id.strip())
     except ValueError:
@@ -112,7 +113,7 @@ async def _profile(
     )
 
 
-@get("/candidates/{candidate_id:uuid}", include_in_schema=False)
+@get("/candidates/{candidate_id:uuid}", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def profile(
     *,
     conn: NamedDependency[PooledConnection],
@@ -140,7 +141,9 @@ def _rating(form: Any) -> RatingIn | str:
     return msgspec.convert(values, RatingIn)
 
 
-@post("/milestones/{milestone_id:uuid}/rating", include_in_schema=False)
+@post(
+    "/milestones/{milestone_id:uuid}/rating", include_in_schema=False, guards=[signed_in("client")]
+)
 async def rate(
     request: Request[Any, Any, Any],
     conn: NamedDependency[PooledConnection],
@@ -148,7 +151,6 @@ async def rate(
     viewer: NamedDependency[Viewer],
     milestone_id: FromPath[UUID],
 ) -> Any:
-    must_be_client(viewer.principal)
     form = await request.form()
     rating = _rating(form)
     if isinstance(rating, str):

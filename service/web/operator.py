@@ -9,7 +9,6 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from service.auth import require
 from service.db.connection import PooledConnection
 from service.repo import eligibility as eligibility_repo
 from service.repo import models as models_repo
@@ -17,7 +16,7 @@ from service.repo import operations
 from service.reputation.policies import PolicyIn
 from service.reputation.views import model_out
 from service.web.render import page
-from service.web.sessions import Viewer
+from service.web.sessions import Viewer, signed_in
 
 
 def policy_rules(body: dict[str, Any]) -> list[str]:
@@ -44,11 +43,10 @@ def policy_rules(body: dict[str, Any]) -> list[str]:
     return rules or ["No rules: every candidate is eligible"]
 
 
-@get("/operator", include_in_schema=False)
+@get("/operator", include_in_schema=False, guards=[signed_in("admin")])
 async def operator_page(
     conn: NamedDependency[PooledConnection], viewer: NamedDependency[Viewer]
 ) -> Template:
-    require(viewer.principal, "admin")
     hours = await operations.runs_per_hour(conn)
     mix = await operations.verdict_mix(conn)
     total = sum(v.runs for v in mix)

@@ -13,9 +13,11 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request
-from litestar.datastructures import Cookie, State
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.handlers import BaseRouteHandler
 
-from service.auth import secret_hash
+from service.auth import require, secret_hash
 from service.auth_types import Principal, Role
 from service.db.connection import Connection
 from service.errors import UnauthorizedError
@@ -84,20 +86,43 @@ def cleared_cookie(*, secure: bool) -> Cookie:
     )
 
 
-async def current_viewer(request: Request[Any, Any, Any], state: State) -> Viewer | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    async with state.pool.acquire() as conn:
-        found = await repo.find_session(conn, token_hash=token_hash(token))
-    if found is None:
-        return None
-    principal = Principal(key_id=found.key_id, role=found.role, actor_id=found.actor_id)
-    return Viewer(principal=principal, name=found.name)
+async def current_viewer(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer | None:
+    """The session's viewer, looked up once per request: guards and pages share it."""
+    if "user" in connection.scope:
+        known: Viewer | None = connection.scope["user"]
+        return known
+    viewer = None
+    token = connection.cookies.get(COOKIE)
+    if token:
+        async with connection.app.state.pool.acquire() as conn:
+            found = await repo.find_session(conn, token_hash=token_hash(token))
+        if found is not None:
+            principal = Principal(key_id=found.key_id, role=found.role, actor_id=found.actor_id)
+            viewer = Viewer(principal=principal, name=found.name)
+    connection.scope["user"] = viewer
+    return viewer
 
 
-async def provide_viewer(request: Request[Any, Any, Any], state: State) -> Viewer:
-    viewer = await current_viewer(request, state)
+async def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
+    viewer = await current_viewer(request)
     if viewer is None:
         raise SignInRequired("Sign in to see this page.")
     return viewer
+
+
+class signed_in:  # noqa: N801 - read as a rule where it is used: guards=[signed_in("admin")]
+    """A Litestar guard for pages: a live session whose key holds one of `roles`.
+
+    Without a session the page redirects to sign-in; with the wrong role it is a 403 page.
+    """
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles: tuple[Role, ...] = roles
+
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        viewer = await current_viewer(connection)
+        if viewer is None:
+            raise SignInRequired("Sign in to see this page.")
+        require(viewer.principal, *self.roles)

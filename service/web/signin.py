@@ -50,7 +50,7 @@ def _signed_in(request: Request[Any, Any, Any], token: str, target: str) -> Redi
 
 @get("/", include_in_schema=False)
 async def home(request: Request[Any, Any, Any], state: State) -> Redirect:
-    viewer = await current_viewer(request, state)
+    viewer = await current_viewer(request)
     return Redirect(HOME[viewer.role] if viewer else "/sign-in", status_code=303)
 
 
@@ -58,7 +58,7 @@ async def home(request: Request[Any, Any, Any], state: State) -> Redirect:
 async def sign_in_form(
     request: Request[Any, Any, Any], state: State, next: FromQuery[str | None] = None
 ) -> Template:
-    viewer = await current_viewer(request, state)
+    viewer = await current_viewer(request)
     return page("sign_in.html", viewer, next=_local(next) or "", error=None)
 
 
