@@ -49,7 +49,7 @@ def create_app(
         app.state.pool = pool
         app.state.sandboxes = provider
         app.state.scorers = scorers = Scorers()
-        app.state.decisions = decisions = await DecisionBatcher.open(settings.database_url, scorers)
+        app.state.decisions = DecisionBatcher(pool)
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         if run_worker:
@@ -72,7 +72,6 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await asyncio.to_thread(provider.close)
-            await decisions.close()
             await pool.close()
 
     app = Litestar(

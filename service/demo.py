@@ -23,7 +23,8 @@ from scoring.simulator.simulate import simulate, spec_for_events
 from service.auth import create_key
 from service.auth_types import Role
 from service.db.connection import Connection
-from service.repo.actors import ActorRow, insert_actor, list_actors
+from service.people.service import register
+from service.repo.actors import ActorRow, list_actors
 from service.reputation.importer import import_history
 from service.reputation.scorers import Scorers
 from service.reputation.training import train_and_promote
@@ -117,7 +118,7 @@ async def load_demo(
         imported = await import_package(conn, provider, load_package(folder))
         trials.append(imported.trial_id)
 
-    candidate = await insert_actor(
+    candidate = await register(
         conn,
         kind="candidate",
         external_ref=CANDIDATE_REF,
@@ -125,7 +126,7 @@ async def load_demo(
         skills=["python"],
         created_by=None,
     )
-    client = await insert_actor(
+    client = await register(
         conn,
         kind="client",
         external_ref=CLIENT_REF,

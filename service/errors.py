@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import asyncpg.exceptions
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
@@ -55,6 +56,8 @@ class ServiceError(Exception):
 
     status = 400
     title = "Bad request"
+    type = "about:blank"
+    headers: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None
@@ -73,6 +76,29 @@ class NotFoundError(ServiceError):
 class ConflictError(ServiceError):
     status = 409
     title = "Conflict"
+
+
+class NotScoredYetError(ConflictError):
+    """No stored reputation for this candidate and tier yet: the refresher has not run for them.
+
+    Reads never compute one: scoring loads the whole history, which a read must not
+    cost. A new candidate is scored within about a second of registering.
+    """
+
+    title = "Not scored yet"
+    type = "urn:trialgate:not-scored-yet"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
+
+
+NOT_SCORED_YET = ResponseSpec(
+    data_container=Problem,
+    media_type=PROBLEM_JSON,
+    description=(
+        "Not scored yet (type urn:trialgate:not-scored-yet): the candidate exists but has no "
+        "stored reputation for the tier. Reads never compute one; retry after Retry-After "
+        "seconds."
+    ),
+)
 
 
 class UnauthorizedError(ServiceError):
@@ -195,9 +221,10 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def handle_service(request: Request[Any, Any, Any], exc: ServiceError) -> Response[bytes]:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = {**exc.headers, **({"WWW-Authenticate": "Bearer"} if exc.status == 401 else {})}
     return problem_response(
         Problem(
+            type=exc.type,
             title=exc.title,
             status=exc.status,
             detail=exc.detail,
@@ -205,7 +232,7 @@ def handle_service(request: Request[Any, Any, Any], exc: ServiceError) -> Respon
             field=exc.field,
             errors=exc.errors,
         ),
-        headers=headers,
+        headers=headers or None,
     )
 
 

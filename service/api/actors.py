@@ -17,7 +17,7 @@ from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
-from service.people.service import may_read_actor
+from service.people.service import may_read_actor, register
 from service.repo import actors as repo
 from service.repo.actors import ActorKind, ActorRow
 
@@ -66,12 +66,12 @@ async def _create(
 ) -> Response[ActorOut]:
     if replay := await replayed(conn, principal, request, idempotency_key):
         return replay.response()
-    row = await repo.insert_actor(
+    row = await register(
         conn,
         kind=kind,
         external_ref=data.external_ref,
         display_name=data.display_name,
-        skills=list(dict.fromkeys(getattr(data, "skills", []))),
+        skills=getattr(data, "skills", ()),
         created_by=principal.actor_id,
     )
     return await answer(conn, principal, idempotency_key, _out(row), status_code=201)

@@ -16,7 +16,7 @@ from service.auth import allow
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
 from service.deps import SCORERS
-from service.errors import NotFoundError
+from service.errors import NOT_SCORED_YET, NotFoundError
 from service.fields import Ref, Skill
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import eligibility as repo
@@ -185,13 +185,13 @@ class PolicyController(Controller):
 
 class EligibilityController(Controller):
     tags = ("eligibility",)
-    dependencies = SCORERS
 
     @post(
         "/v1/eligibility",
         summary="May this candidate take a milestone of this tier and skills? Stored for audit",
         status_code=200,
         guards=[allow("admin", "platform")],
+        responses={409: NOT_SCORED_YET},
     )
     async def decide_one(
         self, state: State, principal: NamedDependency[Principal], data: JSONBody[EligibilityIn]
@@ -209,17 +209,16 @@ class EligibilityController(Controller):
         summary=f"Up to {MAX_BATCH} eligibility questions at once; all answered or none",
         status_code=200,
         guards=[allow("admin", "platform")],
+        responses={409: NOT_SCORED_YET},
     )
     async def decide_many(
         self,
         conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        scorers: NamedDependency[Scorers],
         data: JSONBody[BatchIn],
     ) -> BatchOut:
         rows = await decide(
             conn,
-            scorers,
             [_question(r) for r in data.requests],
             requested_by=principal.key_id,
             fields=[f"requests[{i}]." for i in range(len(data.requests))],

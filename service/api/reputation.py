@@ -13,7 +13,7 @@ from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
 from service.deps import SCORERS
-from service.errors import NotFoundError
+from service.errors import NOT_SCORED_YET, NotFoundError
 from service.repo import models as models_repo
 from service.repo import reputation as repo
 from service.reputation.refresh import DEFAULT_TIER, RefreshReport, refresh
@@ -36,12 +36,12 @@ class ReputationController(Controller):
         "/v1/candidates/{candidate_id:uuid}/reputation",
         summary="A candidate's reputation for a milestone tier: score, interval, evidence, reasons",
         guards=[allow(*EVERY_ROLE)],
+        responses={409: NOT_SCORED_YET},
     )
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
         principal: NamedDependency[Principal],
-        scorers: NamedDependency[Scorers],
         candidate_id: FromPath[UUID],
         tier: Annotated[
             str, QueryParameter(min_length=1, max_length=64, description="milestone tier")
@@ -49,7 +49,7 @@ class ReputationController(Controller):
     ) -> ReputationOut:
         if not may_read_reputation(principal, candidate_id):
             raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
-        return await read_reputation(conn, scorers, candidate_id=candidate_id, tier=tier)
+        return await read_reputation(conn, candidate_id=candidate_id, tier=tier)
 
     @post(
         "/v1/reputations:refresh",

@@ -7,9 +7,9 @@ all of them. Alone, a question is a batch of one and waits for nothing; under
 load, a few round trips serve dozens of callers, so the database stops being
 what limits the rate.
 
-The batches run on a small pool of their own whose sessions keep one generic
-plan per statement: the decision statements have the same shape whatever the
-question, and re-planning them cost more than running them.
+Each batch borrows a connection from the process's pool and keeps one generic
+plan per statement for its transaction: the decision statements have the same
+shape whatever the question, and re-planning them cost more than running them.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from uuid import UUID
 
 import asyncpg
 
-from service.db.pool import create_pool
-from service.errors import UnprocessableError
+from service.errors import ServiceError
 from service.repo.eligibility import DecisionRow
 from service.reputation.eligibility import Question, decide_each
-from service.reputation.scorers import Scorers
 
 MAX_BATCH = 256
 # One batch at a time: measured against 2, 4 and 8 in flight, one gave the most answers
@@ -43,26 +41,13 @@ class _Pending:
 class DecisionBatcher:
     """One per process, beside the pool it borrows connections from."""
 
-    def __init__(self, pool: asyncpg.Pool, scorers: Scorers) -> None:
-        self._pool = pool  # owned: closed by close()
-        self._scorers = scorers
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool  # the process's pool, owned by whoever made it
         self._waiting: list[_Pending] = []
         # Counted by the flushers themselves: a task's done-callback runs a loop turn late,
         # and a question asked in between would find no flusher and wait forever.
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()  # strong references while they run
-
-    @classmethod
-    async def open(cls, database_url: str, scorers: Scorers) -> DecisionBatcher:
-        pool = await create_pool(
-            database_url,
-            max_size=MAX_IN_FLIGHT,
-            server_settings={"plan_cache_mode": "force_generic_plan"},
-        )
-        return cls(pool, scorers)
-
-    async def close(self) -> None:
-        await self._pool.close()
 
     async def decide(self, question: Question, *, requested_by: UUID) -> DecisionRow:
         """A stored decision for one question; an unknown candidate or tier raises its error."""
@@ -90,10 +75,10 @@ class DecisionBatcher:
             if not batch:
                 continue
             try:
-                async with self._pool.acquire() as conn:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
                     answers = await decide_each(
                         conn,
-                        self._scorers,
                         [p.question for p in batch],
                         requested_by=[p.requested_by for p in batch],
                     )
@@ -105,7 +90,7 @@ class DecisionBatcher:
             for pending, answer in zip(batch, answers, strict=True):
                 if pending.answer.done():
                     continue
-                if isinstance(answer, UnprocessableError):
+                if isinstance(answer, ServiceError):
                     pending.answer.set_exception(answer)
                 else:
                     pending.answer.set_result(answer)

@@ -2,8 +2,8 @@
 
 The read brings the candidate, the tier's current policy, the materialised
 reputation and the facts the rules need (trials, open disputes) in one query.
-A candidate without a materialised reputation yet (registered a moment ago) is
-scored on the spot, once; after that the refresher keeps the row current.
+A candidate without a materialised reputation yet (registered a moment ago)
+gets NotScoredYetError: answering never scores, the refresher does.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import msgspec
 
 from scoring.eligibility import evaluate
 from service.db.connection import Connection
-from service.errors import UnprocessableError
+from service.errors import NotScoredYetError, ServiceError, UnprocessableError
 from service.repo import eligibility as repo
 from service.repo.eligibility import DecisionRow, DecisionWrite, PolicyRow, SnapshotRow
 from service.reputation.decisions import (
@@ -27,8 +27,6 @@ from service.reputation.decisions import (
     row_of,
     write_of,
 )
-from service.reputation.refresh import refresh
-from service.reputation.scorers import Scorers
 
 
 class Question(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,7 +56,6 @@ async def _read(
 
 async def decide(
     conn: Connection,
-    scorers: Scorers,
     questions: Sequence[Question],
     *,
     requested_by: UUID,
@@ -77,7 +74,6 @@ async def decide(
             raise problem
     answers = await _answer(
         conn,
-        scorers,
         questions,
         snapshots=snapshots,
         requested_by=[requested_by] * len(questions),
@@ -88,22 +84,19 @@ async def decide(
 
 async def decide_each(
     conn: Connection,
-    scorers: Scorers,
     questions: Sequence[Question],
     *,
     requested_by: Sequence[UUID],
     now: datetime | None = None,
-) -> list[DecisionRow | UnprocessableError]:
+) -> list[DecisionRow | ServiceError]:
     """Decide each question on its own: one that cannot be answered gets its error, the rest
     their stored decisions. Questions from unrelated callers can share the reads and the write."""
     now = now or datetime.now(UTC)
     snapshots = await _read(conn, questions, now)
-    return await _answer(
-        conn, scorers, questions, snapshots=snapshots, requested_by=requested_by, now=now
-    )
+    return await _answer(conn, questions, snapshots=snapshots, requested_by=requested_by, now=now)
 
 
-def _unanswerable(question: Question, snap: SnapshotRow, prefix: str) -> UnprocessableError | None:
+def _unanswerable(question: Question, snap: SnapshotRow, prefix: str) -> ServiceError | None:
     if snap.candidate_id is None:
         return UnprocessableError(
             f"No candidate {question.candidate!r} (by platform id or uuid).",
@@ -115,37 +108,30 @@ def _unanswerable(question: Question, snap: SnapshotRow, prefix: str) -> Unproce
             f"PUT /v1/policies/{question.tier}.",
             field=prefix + "tier",
         )
+    if snap.computed_at is None:
+        return NotScoredYetError(
+            f"Candidate {question.candidate!r} has not been scored for tier {question.tier!r} "
+            "yet; new candidates are scored within seconds of registering.",
+            field=prefix + "candidate",
+        )
     return None
 
 
 async def _answer(
     conn: Connection,
-    scorers: Scorers,
     questions: Sequence[Question],
     *,
     snapshots: list[SnapshotRow],
     requested_by: Sequence[UUID],
     now: datetime,
-) -> list[DecisionRow | UnprocessableError]:
+) -> list[DecisionRow | ServiceError]:
     problems = [_unanswerable(q, s, "") for q, s in zip(questions, snapshots, strict=True)]
-    missing = [
-        s for s, p in zip(snapshots, problems, strict=True) if p is None and s.computed_at is None
-    ]
-    if missing:
-        async with conn.transaction():  # a savepoint when the caller already holds one
-            await refresh(
-                conn,
-                scorers,
-                candidates=sorted({s.candidate_id for s in missing if s.candidate_id}),
-                tiers=sorted({questions[s.n - 1].tier for s in missing}),
-            )
-        snapshots = await _read(conn, questions, now)
     writes: list[DecisionWrite] = []
     answerable: list[int] = []
     for i, (question, snap, problem) in enumerate(zip(questions, snapshots, problems, strict=True)):
         if problem is not None:
             continue
-        # checked or refreshed above
+        # checked by _unanswerable
         assert snap.candidate_id is not None
         assert snap.policy is not None
         assert snap.policy_version is not None

@@ -10,13 +10,13 @@ import msgspec
 
 from service.auth_types import Principal
 from service.db.connection import Connection
-from service.errors import NotFoundError
+from service.errors import NotFoundError, NotScoredYetError
 from service.repo import actors as actors_repo
 from service.repo import reputation as repo
 from service.repo.models import ModelVersionRow
 from service.repo.reputation import ReputationRow
-from service.reputation.refresh import refresh, reputation_tiers
-from service.reputation.scorers import PRIOR_NOTE, Scorers
+from service.reputation.refresh import reputation_tiers
+from service.reputation.scorers import PRIOR_NOTE
 
 INTERVAL_LEVEL = 0.9
 
@@ -117,9 +117,8 @@ def may_read_reputation(principal: Principal, candidate_id: UUID) -> bool:
     return principal.role in {"admin", "platform", "client"} or principal.actor_id == candidate_id
 
 
-async def read_reputation(
-    conn: Connection, scorers: Scorers, *, candidate_id: UUID, tier: str
-) -> ReputationOut:
+async def read_reputation(conn: Connection, *, candidate_id: UUID, tier: str) -> ReputationOut:
+    """The stored reputation; reading never scores (see NotScoredYetError)."""
     row = await repo.get(conn, candidate_id=candidate_id, tier=tier)
     if row is None:
         if tier not in await reputation_tiers(conn):
@@ -128,8 +127,9 @@ async def read_reputation(
             )
         if await actors_repo.get_actor(conn, kind="candidate", actor_id=candidate_id) is None:
             raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
-        # Registered a moment ago: score now, once; the refresher keeps it current after.
-        await refresh(conn, scorers, candidates=[candidate_id], tiers=[tier])
-        row = await repo.get(conn, candidate_id=candidate_id, tier=tier)
-        assert row is not None
+        raise NotScoredYetError(
+            f"Candidate {candidate_id} has not been scored for tier {tier!r} yet; "
+            "new candidates are scored within seconds of registering.",
+            field="candidate_id",
+        )
     return reputation_out(row)

@@ -18,13 +18,13 @@ from litestar.response import Redirect, Template
 
 from service.auth_types import EVERY_ROLE
 from service.db.connection import Connection, PooledConnection
-from service.errors import NotFoundError, UnprocessableError
+from service.errors import NotFoundError, NotScoredYetError, UnprocessableError
 from service.people.service import may_read_actor
 from service.repo import actors as actors_repo
 from service.repo import profiles, score_history
 from service.reputation.ratings import RatingIn, rate_milestone
 from service.reputation.refresh import DEFAULT_TIER, reputation_tiers
-from service.reputation.views import read_reputation
+from service.reputation.views import ReputationOut, read_reputation
 from service.web import chart
 from service.web.render import page
 from service.web.sessions import Viewer, signed_in
@@ -89,7 +89,12 @@ async def _profile(
     actor = await actors_repo.get_actor(conn, kind="candidate", actor_id=candidate_id)
     if actor is None or not may_read_actor(viewer.principal, "candidate", candidate_id):
         raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
-    reputation = await read_reputation(conn, state.scorers, candidate_id=candidate_id, tier=tier)
+    try:
+        reputation: ReputationOut | None = await read_reputation(
+            conn, candidate_id=candidate_id, tier=tier
+        )
+    except NotScoredYetError:
+        reputation = None  # the page says so; the rest of the profile still shows
     points = await score_history.points(conn, candidate_id=candidate_id, tier=tier)
     milestones = []
     if viewer.role == "client" and viewer.actor_id is not None:
@@ -102,6 +107,7 @@ async def _profile(
         status=422 if error else 200,
         candidate=actor,
         reputation=reputation,
+        tier=tier,
         chart=chart.build(points),
         tiers=await reputation_tiers(conn),
         trials=await profiles.trial_results(conn, candidate_id=candidate_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from uuid import uuid4
 
 import asyncpg
@@ -9,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from scoring.events import CandidateJoined, TrialResult
+from service.repo.actors import insert_actor
 from tests.service.conftest import Callers
 from tests.service.test_eligibility_rules import ask, imported_candidate, put_policy, tier_name
 from tests.service.test_events_import import days_ago, jsonl, post_import
@@ -135,13 +137,66 @@ async def test_a_batch_with_one_bad_question_answers_none(
     assert stored == 0
 
 
-def test_a_candidate_registered_a_moment_ago_is_scored_on_the_spot(
+async def test_a_candidate_not_scored_yet_gets_an_explicit_answer_and_reads_write_nothing(
+    api: TestClient, callers: Callers, database_url: str
+):
+    # A candidate the refresher was never told about: no reputation row, none queued.
+    conn = await asyncpg.connect(database_url)
+    try:
+        unscored = await insert_actor(
+            conn,
+            kind="candidate",
+            external_ref=f"unscored-{uuid4().hex[:8]}",
+            display_name="",
+            skills=["go"],
+            created_by=None,
+        )
+        tables = ("reputations", "reputation_dirty", "eligibility_decisions", "reputation_history")
+
+        async def counts() -> list[int]:
+            return [await conn.fetchval(f"SELECT count(*) FROM {t}") for t in tables]
+
+        before = await counts()
+        asked = api.post(
+            "/v1/eligibility",
+            json={"candidate": str(unscored.id), "tier": "entry", "skills": ["go"]},
+            headers=callers.platform.headers,
+        )
+        read = api.get(f"/v1/candidates/{unscored.id}/reputation", headers=callers.platform.headers)
+        batch = api.post(
+            "/v1/eligibility:batch",
+            json={"requests": [{"candidate": str(unscored.id), "tier": "entry", "skills": []}]},
+            headers=callers.platform.headers,
+        )
+        for response, field in ((asked, "candidate"), (read, "candidate_id"), (batch, None)):
+            assert response.status_code == 409, response.text
+            assert response.json()["type"] == "urn:trialgate:not-scored-yet"
+            assert response.headers["retry-after"] == "1"
+            assert field is None or response.json()["field"] == field
+        assert batch.json()["field"] == "requests[0].candidate"
+        assert await counts() == before  # reading scored nothing and stored nothing
+    finally:
+        await conn.close()
+
+
+def test_a_candidate_registered_a_moment_ago_is_scored_within_seconds(
     api: TestClient, callers: Callers
 ):
     cand = api.post(
         "/v1/candidates", json={"skills": ["go"]}, headers=callers.platform.headers
     ).json()
-    decision = ask(api, callers, cand["id"], "entry", ["go"])
+    deadline = time.monotonic() + 20
+    while True:
+        response = api.post(
+            "/v1/eligibility",
+            json={"candidate": cand["id"], "tier": "entry", "skills": ["go"]},
+            headers=callers.platform.headers,
+        )
+        if response.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert response.status_code == 200, response.text
+    decision = response.json()
     assert decision["eligible"] is False
     assert [r["code"] for r in decision["reasons"]] == ["missing_trials"]
     assert decision["evidence_used"] == 0 and decision["source"] == "prior"

@@ -8,10 +8,10 @@ import asyncpg
 import pytest
 from litestar.testing import TestClient
 
+from service.db.pool import create_pool
 from service.errors import UnprocessableError
 from service.reputation.batching import DecisionBatcher
 from service.reputation.eligibility import Question
-from service.reputation.scorers import Scorers
 from tests.service.conftest import Callers
 from tests.service.test_eligibility_rules import imported_candidate, put_policy, tier_name
 
@@ -31,14 +31,15 @@ async def test_concurrent_questions_each_get_their_own_stored_decision(
         (Question(candidate=first, tier="no-such-tier", skills=()), platform),
         (Question(candidate=first, tier=lenient, skills=("sql",)), admin),
     ]
-    batcher = await DecisionBatcher.open(database_url, Scorers())
+    pool = await create_pool(database_url)
+    batcher = DecisionBatcher(pool)
     try:
         answers = await asyncio.gather(
             *(batcher.decide(q, requested_by=who) for q, who in questions),
             return_exceptions=True,
         )
     finally:
-        await batcher.close()
+        await pool.close()
 
     refused_strict, admitted, no_candidate, no_tier, admitted_again = answers
     assert isinstance(no_candidate, UnprocessableError) and no_candidate.field == "candidate"
@@ -78,8 +79,9 @@ async def test_a_batch_that_cannot_reach_the_database_fails_its_questions_instea
     tier = tier_name()
     put_policy(api, callers, tier, {})
     candidate = imported_candidate(api, callers)
-    batcher = await DecisionBatcher.open(database_url, Scorers())
-    await batcher.close()  # its pool is gone: every question must fail, none may hang
+    pool = await create_pool(database_url)
+    batcher = DecisionBatcher(pool)
+    await pool.close()  # its pool is gone: every question must fail, none may hang
     with pytest.raises(asyncpg.InterfaceError):
         await asyncio.wait_for(
             batcher.decide(
@@ -98,11 +100,12 @@ async def test_questions_asked_one_after_another_are_each_answered(
     tier = tier_name()
     put_policy(api, callers, tier, {"no_open_disputes": False})
     question = Question(candidate=imported_candidate(api, callers), tier=tier, skills=())
-    batcher = await DecisionBatcher.open(database_url, Scorers())
+    pool = await create_pool(database_url)
+    batcher = DecisionBatcher(pool)
     try:
         # asked from this very task (no wait_for: a new task would start a loop turn late)
         async with asyncio.timeout(30):
             answers = [await batcher.decide(question, requested_by=platform) for _ in range(5)]
     finally:
-        await batcher.close()
+        await pool.close()
     assert len({a.id for a in answers}) == 5

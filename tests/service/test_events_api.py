@@ -231,7 +231,7 @@ def test_the_refresher_picks_up_single_events(api: TestClient, callers: Callers)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         reputation = api.get(path, headers=callers.admin.headers).json()
-        if not reputation["stale"] and reputation["evidence"] == 1:
+        if reputation.get("stale") is False and reputation["evidence"] == 1:
             return
         time.sleep(0.2)
     raise AssertionError(f"reputation not refreshed: {reputation}")
