@@ -35,7 +35,7 @@ import docker
 
 from sandboxes.docker import DockerSandbox
 from sandboxes.engine import connect
-from service.grading import check_trial, grade_submission
+from service.grading.grader import check_trial, grade_submission
 from service.settings import settings_from_environment
 from trials.manifest import RUNTIMES
 from trials.package import TrialPackage, load_package

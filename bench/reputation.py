@@ -22,12 +22,12 @@ from sklearn.isotonic import IsotonicRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scoring.datasets import candidate_features, milestone_labels, milestone_queries
-from scoring.features import COL, FeatureConfig, featurize
-from scoring.history import HistoryIndex, build_index, from_seconds, to_seconds
-from scoring.metrics import Metrics, evaluate
-from scoring.model_store import TrainedModel
-from scoring.reputation import score_candidates, train
+from scoring.reputation.datasets import candidate_features, milestone_labels, milestone_queries
+from scoring.reputation.features import COL, FeatureConfig, featurize
+from scoring.reputation.history import HistoryIndex, build_index, from_seconds, to_seconds
+from scoring.reputation.metrics import Metrics, evaluate
+from scoring.reputation.model import score_candidates, train
+from scoring.reputation.model_store import TrainedModel
 from scoring.simulator.simulate import MarketSpec, simulate, spec_for_events
 
 # Baselines, each a feature computed point-in-time with the defences off and no decay.

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from scoring.errors import InputMismatchError
-from scoring.reputation import Reputation
+from scoring.reputation.model import Reputation
 
 Percent = Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]
 ANY_SKILL = "*"  # in a requirement: every skill the milestone asks for

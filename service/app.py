@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from service import web, webhooks
+from service import web
 from service.api import (
     actors,
     eligibility,
@@ -25,14 +25,15 @@ from service.api import (
 from service.api import webhooks as webhooks_api
 from service.db.pool import create_pool
 from service.deps import DEPENDENCIES
+from service.eligibility.batching import DecisionBatcher
 from service.errors import EXCEPTION_HANDLERS
-from service.reputation.batching import DecisionBatcher
+from service.grading.sandboxes import SandboxProvider
 from service.reputation.refresh import run_refresher
 from service.reputation.scorers import Scorers
-from service.sandbox_provider import SandboxProvider
 from service.settings import Settings
+from service.submissions.worker import Worker, WorkerConfig
 from service.web.errors import with_pages
-from service.worker import Worker, WorkerConfig
+from service.webhooks import delivery as webhooks
 
 
 def create_app(

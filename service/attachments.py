@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Response
 
-from service.trials.service import StarterArchive
+
+class Download(msgspec.Struct, frozen=True, kw_only=True):
+    """A file to hand out: what it is called, what it is, and its bytes."""
+
+    filename: str
+    media_type: str
+    data: bytes
 
 
-def attachment(archive: StarterArchive) -> Response[bytes]:
+def attachment(download: Download) -> Response[bytes]:
     return Response(
-        archive.data,
-        media_type=archive.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{archive.filename}"'},
+        download.data,
+        media_type=download.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
     )

@@ -18,18 +18,18 @@ from uuid import UUID
 
 import msgspec
 
-from scoring.events import Event, MilestoneOpened, MilestoneOutcome
+from scoring.reputation.events import Event, MilestoneOpened, MilestoneOutcome
 from scoring.simulator.simulate import simulate, spec_for_events
 from service.auth import create_key
 from service.auth_types import Role
 from service.db.connection import Connection
+from service.grading.sandboxes import SandboxProvider
 from service.people.service import register
 from service.repo.actors import ActorRow, list_actors
 from service.reputation.importer import import_history
 from service.reputation.scorers import Scorers
 from service.reputation.training import train_and_promote
-from service.sandbox_provider import SandboxProvider
-from service.trial_import import import_package
+from service.trials.importer import import_package
 from trials.package import load_package
 
 CANDIDATE_REF = "demo-candidate"

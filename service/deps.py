@@ -13,7 +13,6 @@ from litestar.di import Provide
 from service.auth import caller
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
-from service.reputation.scorers import Scorers
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -43,11 +42,3 @@ DEPENDENCIES = {
     "conn": Provide(provide_conn),
     "principal": Provide(provide_principal),
 }
-
-
-def provide_scorers(state: State) -> Scorers:
-    scorers: Scorers = state.scorers  # State holds Any: say what the lifespan put there
-    return scorers
-
-
-SCORERS = {"scorers": Provide(provide_scorers, sync_to_thread=False)}

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import numpy as np
 
-from scoring.events import Outcome, Rating
+from scoring.reputation.events import Outcome, Rating
 
 OUTCOME_SHIFT = {"accepted": 0.15, "revision_requested": -0.6, "disputed": -1.8, "cancelled": -1.2}
 RATED_PROB = {"accepted": 0.8, "revision_requested": 0.7, "disputed": 0.5, "cancelled": 0.2}

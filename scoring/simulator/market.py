@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import numpy as np
 
-from scoring.events import (
+from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
     Event,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import msgspec
 
-from scoring.events import Event
+from scoring.reputation.events import Event
 from scoring.simulator.market import START, Market, MarketSpec, MarketTruth, simulate
 
 __all__ = [

@@ -15,17 +15,16 @@ from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryP
 from service.auth import allow
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
-from service.deps import SCORERS
+from service.eligibility.answers import Question, decide
+from service.eligibility.batching import DecisionBatcher
+from service.eligibility.policies import TIER_PATTERN, PolicyIn, TrialRequirementIn
 from service.errors import NOT_SCORED_YET, NotFoundError
 from service.fields import Ref, Skill
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.repo import eligibility as repo
 from service.repo.eligibility import DecisionRow, PolicyRow
-from service.reputation.batching import DecisionBatcher
-from service.reputation.eligibility import Question, decide
-from service.reputation.policies import TIER_PATTERN, PolicyIn, TrialRequirementIn
 from service.reputation.refresh import refresh, reputation_tiers
-from service.reputation.scorers import Scorers
+from service.reputation.scorers import SCORERS, Scorers
 
 TierSlug = Annotated[str, msgspec.Meta(pattern=TIER_PATTERN)]
 TierPath = Annotated[

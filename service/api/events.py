@@ -20,13 +20,12 @@ from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import Connection, PooledConnection
-from service.deps import SCORERS
+from service.eligibility.answers import as_uuid
 from service.errors import ConflictError, UnprocessableError
 from service.fields import At, Ref, Skill, Tier
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
 from service.repo.milestones import EngagementRow, MilestoneRow
-from service.reputation.eligibility import as_uuid
 from service.reputation.importer import ImportReport, import_history
 from service.reputation.ratings import (
     RATED_BY_CLIENTS,
@@ -35,7 +34,7 @@ from service.reputation.ratings import (
     rate_milestone,
     visible_milestone,
 )
-from service.reputation.scorers import Scorers
+from service.reputation.scorers import SCORERS, Scorers
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 
@@ -319,6 +318,6 @@ class EventImportController(Controller):
         request: Request[Any, Any, Any],
         skip_bad: FromQuery[bool] = False,
     ) -> ImportReport:
-        # The body is JSONL (one event per line, format in scoring/events.py), read raw:
+        # The body is JSONL (one event per line, format in scoring/reputation/events.py), read raw:
         # it is not one JSON document, whatever Content-Type the caller sends.
         return await import_history(conn, scorers, await request.body(), skip_bad=skip_bad)

@@ -12,12 +12,11 @@ from litestar.params import FromPath, QueryParameter
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
-from service.deps import SCORERS
 from service.errors import NOT_SCORED_YET, NotFoundError
 from service.repo import models as models_repo
 from service.repo import reputation as repo
 from service.reputation.refresh import DEFAULT_TIER, RefreshReport, refresh
-from service.reputation.scorers import Scorers
+from service.reputation.scorers import SCORERS, Scorers
 from service.reputation.training import TrainingReport, train_and_promote
 from service.reputation.views import (
     ModelOut,

@@ -15,11 +15,11 @@ from service.attachments import attachment
 from service.auth import allow
 from service.auth_types import EVERY_ROLE
 from service.db.connection import PooledConnection
-from service.package_cache import cached_package
 from service.pagination import LimitQuery, Page
 from service.repo import trials as repo
 from service.repo.trials import TrialRow
-from service.trial_import import TrialImported, import_package
+from service.trials.importer import TrialImported, import_package
+from service.trials.packages import cached_package
 from service.trials.service import current_trial, starter_download
 from trials.package import load_package
 

@@ -21,7 +21,7 @@ from service.errors import NotFoundError, UnprocessableError
 from service.pagination import LimitQuery
 from service.repo import webhooks as repo
 from service.repo.webhooks import DeliveryRow, WebhookRow
-from service.webhook_targets import private_target
+from service.webhooks.targets import private_target
 
 EventName = Literal["submission.graded", "eligibility.changed"]
 Url = Annotated[str, msgspec.Meta(pattern=r"\Ahttps?://[^\s]+\Z", max_length=2000)]

@@ -45,7 +45,7 @@ def _demo(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> 
     from service.db.pool import open_connection  # noqa: PLC0415 - only this command needs them
     from service.demo import SavedDemo, already_loaded, load_demo  # noqa: PLC0415
     from service.errors import ServiceError, TrialCheckFailed  # noqa: PLC0415
-    from service.sandbox_provider import SandboxProvider  # noqa: PLC0415
+    from service.grading.sandboxes import SandboxProvider  # noqa: PLC0415
     from service.signin.links import create_sign_in_link  # noqa: PLC0415
 
     base_url = (args.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")

@@ -13,9 +13,9 @@ import msgspec
 from sandboxes.docker import DockerSandbox
 from sandboxes.engine import connect
 from sandboxes.interfaces import SandboxError
-from scoring.verdicts import Grade
+from scoring.grading.verdicts import Grade
 from service.cli.output import fail, say
-from service.grading import TrialCheck, check_trial, grade_submission
+from service.grading.grader import TrialCheck, check_trial, grade_submission
 from service.settings import Settings
 from trials.errors import SubmissionRejected, TrialPackageInvalid
 from trials.package import TrialPackage, load_package
@@ -163,12 +163,12 @@ def _expected_tests(
 
 
 def _import(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.trial_import import import_package  # noqa: PLC0415 - needs the database stack
+    from service.trials.importer import import_package  # noqa: PLC0415 - needs the database stack
 
     async def run() -> int:
         from service.db.pool import open_connection  # noqa: PLC0415
         from service.errors import TrialCheckFailed  # noqa: PLC0415
-        from service.sandbox_provider import SandboxProvider  # noqa: PLC0415
+        from service.grading.sandboxes import SandboxProvider  # noqa: PLC0415
 
         provider = SandboxProvider(settings.docker_host, pool_size=1)
         conn = await open_connection(settings.database_url)

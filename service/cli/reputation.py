@@ -40,7 +40,9 @@ def register(commands: Any) -> None:
     load = actions.add_parser(
         "import", help="import a JSONL history; all or nothing unless --skip-bad"
     )
-    load.add_argument("file", type=Path, help="one JSON event per line (see scoring/events.py)")
+    load.add_argument(
+        "file", type=Path, help="one JSON event per line (see scoring/reputation/events.py)"
+    )
     load.add_argument("--skip-bad", action="store_true", help="import the good lines anyway")
     load.add_argument("--json", action="store_true", help="print the report as JSON")
     load.set_defaults(handler=_import)

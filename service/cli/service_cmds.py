@@ -157,12 +157,13 @@ def _bootstrap_key(args: argparse.Namespace, settings: Settings, env: dict[str, 
 
 
 def _worker(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service import logs, webhooks  # noqa: PLC0415
+    from service import logs  # noqa: PLC0415
     from service.db.pool import create_pool  # noqa: PLC0415
+    from service.grading.sandboxes import SandboxProvider  # noqa: PLC0415
     from service.reputation.refresh import run_refresher  # noqa: PLC0415
     from service.reputation.scorers import Scorers  # noqa: PLC0415
-    from service.sandbox_provider import SandboxProvider  # noqa: PLC0415
-    from service.worker import Worker, WorkerConfig  # noqa: PLC0415
+    from service.submissions.worker import Worker, WorkerConfig  # noqa: PLC0415
+    from service.webhooks import delivery as webhooks  # noqa: PLC0415
 
     logs.configure(settings.log_level, json=settings.log_json)
     concurrency = args.concurrency

@@ -1,6 +1,6 @@
 """The event history in bulk: read whole for the model, written in batches by imports.
 
-Reads return `scoring.events` Structs with our uuids (as text) for every id, so
+Reads return `scoring.reputation.events` Structs with our uuids (as text) for every id, so
 the reputation core never sees whether an actor came from the API or an import.
 Writes use COPY: a 100k-line history lands in a few round trips.
 """
@@ -14,7 +14,7 @@ from uuid import UUID
 
 import msgspec
 
-from scoring.events import (
+from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
     Event,

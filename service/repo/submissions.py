@@ -6,7 +6,7 @@ from uuid import UUID
 
 import msgspec
 
-from scoring.verdicts import Grade
+from scoring.grading.verdicts import Grade
 from service.db.connection import Connection
 
 SubmissionStatus = Literal["queued", "running", "graded", "failed"]

@@ -1,4 +1,4 @@
-"""Bulk history import: a JSONL file of events (format: `scoring.events`), all or nothing.
+"""Bulk history import: a JSONL file of events (format: `scoring.reputation.events`), all or nothing.
 
 Idempotent on ids: a line already stored with the same content is counted as
 unchanged; the same id with other content is a bad line (`conflict`). A line
@@ -28,7 +28,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import msgspec
 
-from scoring.events import (
+from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
     Event,
@@ -42,10 +42,10 @@ from scoring.events import (
     validate_history,
 )
 from service.db.connection import Connection
+from service.eligibility.answers import as_uuid
 from service.errors import ConflictError, ImportRejected, LineError
 from service.repo import history as repo
 from service.repo.history import StoredActor, StoredMilestone, StoredTrial
-from service.reputation.eligibility import as_uuid
 from service.reputation.refresh import refresh
 from service.reputation.scorers import Scorers
 

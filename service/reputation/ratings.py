@@ -9,12 +9,12 @@ import msgspec
 from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import Connection
+from service.eligibility.answers import as_uuid
 from service.errors import ConflictError, NotFoundError, UnprocessableError
 from service.fields import At, Stars
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
 from service.repo.milestones import MilestoneRow
-from service.reputation.eligibility import as_uuid
 
 CLOCK_SKEW = timedelta(minutes=5)
 

@@ -21,16 +21,16 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from scoring.datasets import candidate_features
-from scoring.history import HistoryIndex, build_index
-from scoring.reputation import Scorer, feature_config, score_candidates
+from scoring.reputation.datasets import candidate_features
+from scoring.reputation.history import HistoryIndex, build_index
+from scoring.reputation.model import Scorer, feature_config, score_candidates
 from service.db.connection import DATABASE_UNAVAILABLE, Connection
+from service.eligibility import decisions
 from service.repo import eligibility as eligibility_repo
 from service.repo import history as history_repo
 from service.repo import reputation as repo
 from service.repo import score_history
 from service.repo.reputation import ReputationWrite
-from service.reputation import decisions
 from service.reputation.scorers import Scorers
 
 log = logging.getLogger("trialgate.reputation")

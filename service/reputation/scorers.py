@@ -11,13 +11,16 @@ import asyncio
 import logging
 from datetime import datetime
 
-from scoring.datasets import milestone_labels
+from litestar.datastructures import State
+from litestar.di import Provide
+
 from scoring.errors import UntrustedModelError
-from scoring.features import FEATURE_VERSION
-from scoring.history import HistoryIndex, to_seconds
-from scoring.model_store import TrainedModel, load_model
-from scoring.prior import MIN_LABELLED, Prior, fit_prior
-from scoring.reputation import Scorer
+from scoring.reputation.datasets import milestone_labels
+from scoring.reputation.features import FEATURE_VERSION
+from scoring.reputation.history import HistoryIndex, to_seconds
+from scoring.reputation.model import Scorer
+from scoring.reputation.model_store import TrainedModel, load_model
+from scoring.reputation.prior import MIN_LABELLED, Prior, fit_prior
 from service.db.connection import Connection
 from service.repo import models as models_repo
 
@@ -80,3 +83,11 @@ class Scorers:
             return None
         self._model = model
         return model
+
+
+def provide_scorers(state: State) -> Scorers:
+    scorers: Scorers = state.scorers  # State holds Any: say what the lifespan put there
+    return scorers
+
+
+SCORERS = {"scorers": Provide(provide_scorers, sync_to_thread=False)}

@@ -1,6 +1,6 @@
 """Train a model on the stored history, and promote it only if it beats the one serving.
 
-Training is a back-test (see `scoring.reputation.train`): the latest ~20 % of
+Training is a back-test (see `scoring.reputation.model.train`): the latest ~20 % of
 labelled milestones are held out by time. The promoted model is scored on the
 *same* hold-out rows before `should_promote` compares the two, so a new version
 wins only on equal terms. Every trained version is stored with its metrics and
@@ -16,19 +16,19 @@ from typing import Any
 
 import msgspec
 
-from scoring.datasets import training_set
 from scoring.errors import InsufficientHistoryError
-from scoring.history import HistoryIndex, to_seconds
-from scoring.metrics import (
+from scoring.reputation.datasets import training_set
+from scoring.reputation.history import HistoryIndex, to_seconds
+from scoring.reputation.metrics import (
     PROMOTE_MAX_AUC_LOSS,
     PROMOTE_MIN_BRIER_GAIN,
     PROMOTE_MIN_HOLDOUT,
     Metrics,
     should_promote,
 )
-from scoring.model_store import TrainedModel, dump_model
-from scoring.prior import MIN_LABELLED
-from scoring.reputation import feature_config, holdout_metrics, train
+from scoring.reputation.model import feature_config, holdout_metrics, train
+from scoring.reputation.model_store import TrainedModel, dump_model
+from scoring.reputation.prior import MIN_LABELLED
 from service.db.connection import Connection
 from service.repo import models as repo
 from service.reputation.refresh import RefreshReport, load_index, refresh

@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 from cachetools import FIFOCache
 
-from scoring.verdicts import Grade
+from scoring.grading.verdicts import Grade
 from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import Connection

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-import msgspec
-
+from service.attachments import Download
 from service.db.connection import Connection
 from service.errors import NotFoundError
-from service.package_cache import cached_package
 from service.repo import trials as repo
 from service.repo.trials import TrialRow, TrialVersionRow
+from service.trials.packages import cached_package
 from trials.package import starter_archive
-
-
-class StarterArchive(msgspec.Struct, frozen=True, kw_only=True):
-    """A trial's starter files, packed for download."""
-
-    filename: str
-    media_type: str
-    data: bytes
 
 
 async def starter_download(
     conn: Connection, trial_id: str, format: Literal["tar.gz", "zip"]
-) -> StarterArchive:
+) -> Download:
     """The current version's starter files (API and pages alike)."""
     row, version = await current_trial(conn, trial_id)
     package = cached_package(version.content_hash, version.package)
-    return StarterArchive(
+    return Download(
         filename=f"{row.id}-{row.version}-starter.{format}",
         media_type="application/zip" if format == "zip" else "application/gzip",
         data=starter_archive(package, fmt=format),

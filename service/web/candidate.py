@@ -20,7 +20,6 @@ from service.attachments import attachment
 from service.auth_types import EVERY_ROLE
 from service.db.connection import Connection, PooledConnection
 from service.errors import ServiceError
-from service.package_cache import cached_package
 from service.repo import submission_history
 from service.repo import trials as trials_repo
 from service.submissions.service import (
@@ -29,6 +28,7 @@ from service.submissions.service import (
     result_view,
     visible_submission,
 )
+from service.trials.packages import cached_package
 from service.trials.service import current_trial
 from service.trials.service import starter_download as starter_files
 from service.web.render import page

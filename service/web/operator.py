@@ -10,10 +10,10 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from service.db.connection import PooledConnection
+from service.eligibility.policies import PolicyIn
 from service.repo import eligibility as eligibility_repo
 from service.repo import models as models_repo
 from service.repo import operations
-from service.reputation.policies import PolicyIn
 from service.reputation.views import model_out
 from service.web.render import page
 from service.web.sessions import Viewer, signed_in

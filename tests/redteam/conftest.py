@@ -19,8 +19,8 @@ from sandboxes.docker import LABEL, DockerSandbox
 from sandboxes.engine import connect
 from sandboxes.images import build_image, image_status
 from sandboxes.interfaces import SandboxError
-from scoring.verdicts import Grade
-from service.grading import TrialCheck, check_trial, grade_submission
+from scoring.grading.verdicts import Grade
+from service.grading.grader import TrialCheck, check_trial, grade_submission
 from service.settings import settings_from_environment
 from tests.redteam.catalogue import BASES, attack_names, base_source, load_attack, submission
 from tests.redteam.leaks import HiddenText

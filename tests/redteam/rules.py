@@ -17,7 +17,7 @@ from uuid import UUID
 
 import msgspec
 
-from scoring.verdicts import Grade
+from scoring.grading.verdicts import Grade
 from service.auth_types import Principal
 from service.submissions.schemas import ResultOut
 from service.submissions.service import result_view

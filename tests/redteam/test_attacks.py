@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.verdicts import Grade
-from service.grading import TrialCheck
+from scoring.grading.verdicts import Grade
+from service.grading.grader import TrialCheck
 from tests.redteam.catalogue import BASES, attack_names, load_attack
 from tests.redteam.leaks import HiddenText
 from tests.redteam.rules import Limits, Raised, assert_rules_hold

@@ -11,8 +11,13 @@ import msgspec
 
 from sandboxes.interfaces import CollectError as SandboxCollectError
 from sandboxes.interfaces import CompileError, RunOutcome, TestEvent
-from scoring.verdicts import ReportedCollectError, ReportedCompileError, ReportedTest, TestRun
-from service.grading import as_test_run
+from scoring.grading.verdicts import (
+    ReportedCollectError,
+    ReportedCompileError,
+    ReportedTest,
+    TestRun,
+)
+from service.grading.grader import as_test_run
 
 
 def _names(struct: type[msgspec.Struct]) -> list[str]:

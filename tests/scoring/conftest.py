@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.datasets import training_set
-from scoring.history import HistoryIndex, build_index
-from scoring.model_store import TrainedModel
-from scoring.reputation import train
+from scoring.reputation.datasets import training_set
+from scoring.reputation.history import HistoryIndex, build_index
+from scoring.reputation.model import train
+from scoring.reputation.model_store import TrainedModel
 from scoring.simulator.simulate import Market, MarketSpec, simulate
 
 SMALL = MarketSpec(

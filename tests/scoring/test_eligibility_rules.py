@@ -9,7 +9,7 @@ import pytest
 
 from scoring.eligibility import CandidateFacts, Policy, TrialFact, TrialRequirement, evaluate
 from scoring.errors import InputMismatchError
-from scoring.reputation import Reputation
+from scoring.reputation.model import Reputation
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scoring.errors import EventLineInvalid
-from scoring.events import (
+from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
     KnownIds,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from scoring.datasets import candidate_features
-from scoring.events import (
+from scoring.reputation.datasets import candidate_features
+from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
     Event,
@@ -16,9 +16,9 @@ from scoring.events import (
     MilestoneOutcome,
     Rating,
 )
-from scoring.features import COL, FeatureConfig
-from scoring.history import HistoryIndex, build_index
-from scoring.raters import ring_scores
+from scoring.reputation.features import COL, FeatureConfig
+from scoring.reputation.history import HistoryIndex, build_index
+from scoring.reputation.raters import ring_scores
 from scoring.simulator.simulate import Market
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scoring.events import read_history, validate_history
-from scoring.history import build_index
+from scoring.reputation.events import read_history, validate_history
+from scoring.reputation.history import build_index
 from scoring.simulator.simulate import MarketSpec, main, simulate
 
 SPEC = MarketSpec(

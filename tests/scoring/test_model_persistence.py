@@ -13,11 +13,11 @@ import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
-from scoring.datasets import training_set
 from scoring.errors import UntrustedModelError
-from scoring.history import HistoryIndex
-from scoring.model_store import MAGIC, TrainedModel, dump_model, load_model
-from scoring.reputation import predict_proba
+from scoring.reputation.datasets import training_set
+from scoring.reputation.history import HistoryIndex
+from scoring.reputation.model import predict_proba
+from scoring.reputation.model_store import MAGIC, TrainedModel, dump_model, load_model
 
 
 def _envelope(model: TrainedModel, body: bytes) -> bytes:

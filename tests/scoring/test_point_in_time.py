@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from scoring.datasets import candidate_features, milestone_queries
-from scoring.events import MilestoneOutcome, Rating
-from scoring.features import FeatureConfig, featurize
-from scoring.history import HistoryIndex, build_index
+from scoring.reputation.datasets import candidate_features, milestone_queries
+from scoring.reputation.events import MilestoneOutcome, Rating
+from scoring.reputation.features import FeatureConfig, featurize
+from scoring.reputation.history import HistoryIndex, build_index
 from scoring.simulator.simulate import START, Market
 
 

@@ -7,14 +7,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from scoring.datasets import candidate_features, training_set
 from scoring.errors import FeatureMismatchError, InsufficientHistoryError
-from scoring.features import COL, FEATURE_NAMES, FEATURES
-from scoring.history import HistoryIndex, build_index, from_seconds
-from scoring.metrics import Metrics, expected_calibration_error, should_promote
-from scoring.model_store import TrainedModel
-from scoring.prior import MIN_LABELLED, Prior
-from scoring.reputation import (
+from scoring.reputation.datasets import candidate_features, training_set
+from scoring.reputation.features import COL, FEATURE_NAMES, FEATURES
+from scoring.reputation.history import HistoryIndex, build_index, from_seconds
+from scoring.reputation.metrics import Metrics, expected_calibration_error, should_promote
+from scoring.reputation.model import (
     fit_reputation,
     holdout_metrics,
     predict_proba,
@@ -22,6 +20,8 @@ from scoring.reputation import (
     train,
     wilson,
 )
+from scoring.reputation.model_store import TrainedModel
+from scoring.reputation.prior import MIN_LABELLED, Prior
 from scoring.simulator.simulate import Market, MarketSpec, simulate
 
 RAISING = [f.name for f in FEATURES if f.monotonic == 1]
@@ -55,7 +55,7 @@ def test_better_evidence_never_lowers_the_score(
 def test_a_higher_trial_score_or_rating_never_lowers_a_candidate(
     model: TrainedModel, market: Market
 ) -> None:
-    from scoring.events import Rating, TrialResult  # noqa: PLC0415 - local to this end-to-end check
+    from scoring.reputation.events import Rating, TrialResult  # noqa: PLC0415 - local to this end-to-end check
 
     events = list(market.events)
     last_trial = max(
@@ -76,7 +76,7 @@ def test_a_higher_trial_score_or_rating_never_lowers_a_candidate(
 
 
 def _rated(market: Market, milestone: str) -> str:
-    from scoring.events import MilestoneOpened  # noqa: PLC0415
+    from scoring.reputation.events import MilestoneOpened  # noqa: PLC0415
 
     return next(
         e.candidate for e in market.events if isinstance(e, MilestoneOpened) and e.id == milestone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.sweeps import Sweep
+from scoring.reputation.sweeps import Sweep
 
 
 def test_running_sums_and_maxima_match_brute_force() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from scoring.verdicts import (
+from scoring.grading.verdicts import (
     ReportedCollectError,
     ReportedCompileError,
     ReportedTest,

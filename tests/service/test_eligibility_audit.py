@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from litestar.testing import TestClient
 
-from scoring.events import CandidateJoined, TrialResult
+from scoring.reputation.events import CandidateJoined, TrialResult
 from service.repo.actors import insert_actor
 from tests.service.conftest import Callers
 from tests.service.test_eligibility_rules import ask, imported_candidate, put_policy, tier_name

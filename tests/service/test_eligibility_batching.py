@@ -9,9 +9,9 @@ import pytest
 from litestar.testing import TestClient
 
 from service.db.pool import create_pool
+from service.eligibility.answers import Question
+from service.eligibility.batching import DecisionBatcher
 from service.errors import UnprocessableError
-from service.reputation.batching import DecisionBatcher
-from service.reputation.eligibility import Question
 from tests.service.conftest import Callers
 from tests.service.test_eligibility_rules import imported_candidate, put_policy, tier_name
 

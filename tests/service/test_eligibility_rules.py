@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 from litestar.testing import TestClient
 
-from scoring.events import CandidateJoined, TrialResult
+from scoring.reputation.events import CandidateJoined, TrialResult
 from tests.service.conftest import Callers
 from tests.service.test_events_import import days_ago, jsonl, post_import, small_history
 

@@ -14,7 +14,7 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
-from scoring.events import (
+from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
     Event,

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from litestar.testing import TestClient
 
-from scoring.datasets import candidate_features
-from scoring.events import (
+from scoring.reputation.datasets import candidate_features
+from scoring.reputation.events import (
     ClientJoined,
     Event,
     MilestoneOpened,
@@ -22,7 +22,7 @@ from scoring.events import (
     Rating,
     TrialResult,
 )
-from scoring.history import build_index
+from scoring.reputation.history import build_index
 from scoring.simulator.simulate import START, Market, MarketSpec, simulate
 from service.app import create_app
 from service.auth import create_key

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import asyncpg
 from litestar.testing import TestClient
 
-from scoring.events import CandidateJoined, TrialResult
+from scoring.reputation.events import CandidateJoined, TrialResult
 from service.reputation.refresh import BACKFILL_STEP, DEFAULT_TIER
 from tests.service.conftest import Callers
 from tests.service.test_events_import import days_ago, jsonl, post_import

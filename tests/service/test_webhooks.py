@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from litestar.testing import TestClient
 
-from service.webhooks import sign, verify
+from service.webhooks.delivery import sign, verify
 from tests.service.conftest import Callers
 from tests.service.test_api_roles import SOLUTION, wait_graded
 

@@ -20,11 +20,11 @@ import asyncpg
 import httpx
 import msgspec
 
-from scoring.verdicts import Grade
+from scoring.grading.verdicts import Grade
 from service.db.connection import DATABASE_UNAVAILABLE, Connection
 from service.repo import webhooks as repo
 from service.repo.submissions import SubmissionRow
-from service.webhook_targets import private_target
+from service.webhooks.targets import private_target
 
 log = logging.getLogger("trialgate.webhooks")
 

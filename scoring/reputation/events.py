@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from scoring.errors import EventLineInvalid
-from scoring.verdicts import Verdict
+from scoring.grading.verdicts import Verdict
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

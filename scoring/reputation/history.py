@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import msgspec
 import numpy as np
 
-from scoring.events import (
+from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
     Event,

@@ -7,7 +7,7 @@ that instant. Adding events at or after t therefore never changes a feature.
 
 Evidence a client produced about a candidate (outcomes and ratings) is:
   * weighted by the client's trust and discounted inside rating rings
-    (see `scoring.raters`),
+    (see `scoring.reputation.raters`),
   * capped so one client supplies at most `client_cap` of the candidate's mass,
   * weighted by what was at stake (sqrt of the amount against a reference),
   * decayed with a half-life, so old events fade,
@@ -20,10 +20,22 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
-from scoring.edges import DAY, DISPUTE, GOOD, LATE, LOW, N_OUT, N_RAT, QUAL, STARS, UNACC, EdgeSweep
-from scoring.history import OUTCOME_CODES, HistoryIndex
-from scoring.raters import RaterPolicy, snapshot
-from scoring.sweeps import Sweep, ranges
+from scoring.reputation.edges import (
+    DAY,
+    DISPUTE,
+    GOOD,
+    LATE,
+    LOW,
+    N_OUT,
+    N_RAT,
+    QUAL,
+    STARS,
+    UNACC,
+    EdgeSweep,
+)
+from scoring.reputation.history import OUTCOME_CODES, HistoryIndex
+from scoring.reputation.raters import RaterPolicy, snapshot
+from scoring.reputation.sweeps import Sweep, ranges
 
 NO_DISPUTE_DAYS = 3650.0  # "never disputed" reads as ten years ago
 

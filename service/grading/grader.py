@@ -10,7 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from sandboxes.interfaces import RunLimits, RunOutcome, RunSpec, Sandbox
-from scoring.verdicts import Grade, TestRun, judge, refused_for_shadowing
+from scoring.grading.verdicts import Grade, TestRun, judge, refused_for_shadowing
 from trials.manifest import RUNTIMES
 from trials.package import TrialPackage
 from trials.submissions import harness_shadowing

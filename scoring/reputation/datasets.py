@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import msgspec
 import numpy as np
 
-from scoring.edges import DAY
-from scoring.events import CandidateJoined
-from scoring.features import (
+from scoring.reputation.edges import DAY
+from scoring.reputation.events import CandidateJoined
+from scoring.reputation.features import (
     FEATURE_NAMES,
     FEATURE_VERSION,
     FeatureBlock,
@@ -18,7 +18,13 @@ from scoring.features import (
     Queries,
     featurize,
 )
-from scoring.history import OUTCOME_CODES, HistoryIndex, build_index, tier_level, to_seconds
+from scoring.reputation.history import (
+    OUTCOME_CODES,
+    HistoryIndex,
+    build_index,
+    tier_level,
+    to_seconds,
+)
 
 # A milestone is labelled only once its due date is this far behind `as_of`:
 # otherwise the recent sample would hold only the ones that finished quickly,

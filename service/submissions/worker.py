@@ -19,17 +19,17 @@ import asyncpg
 import msgspec
 
 from sandboxes.interfaces import SandboxError
-from scoring.verdicts import Grade
-from service import webhooks
+from scoring.grading.verdicts import Grade
 from service.db.connection import DATABASE_UNAVAILABLE, Connection
-from service.grading import grade_submission
-from service.package_cache import cached_package
+from service.grading.grader import grade_submission
+from service.grading.sandboxes import SandboxProvider
 from service.repo import jobs as jobs_repo
 from service.repo import milestones as reputation_events
 from service.repo import submissions as submissions_repo
 from service.repo import trials as trials_repo
-from service.sandbox_provider import SandboxProvider
 from service.settings import Settings
+from service.trials.packages import cached_package
+from service.webhooks import delivery as webhooks
 from trials.package import TrialPackage
 from trials.submissions import read_submission
 

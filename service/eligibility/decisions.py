@@ -15,8 +15,7 @@ from uuid import UUID
 import msgspec
 
 from scoring.eligibility import CandidateFacts, Decision, Policy, TrialFact, evaluate
-from scoring.reputation import Reputation
-from service import webhooks
+from scoring.reputation.model import Reputation
 from service.db.connection import Connection
 from service.repo import eligibility as repo
 from service.repo.eligibility import (
@@ -27,6 +26,7 @@ from service.repo.eligibility import (
     TrialFactRow,
 )
 from service.repo.reputation import ReputationWrite
+from service.webhooks import delivery as webhooks
 
 DISPUTE_OPEN_DAYS = 60.0
 ELIGIBILITY_CHANGED = "eligibility.changed"

@@ -16,10 +16,7 @@ import msgspec
 
 from scoring.eligibility import evaluate
 from service.db.connection import Connection
-from service.errors import NotScoredYetError, ServiceError, UnprocessableError
-from service.repo import eligibility as repo
-from service.repo.eligibility import DecisionRow, DecisionWrite, PolicyRow, SnapshotRow
-from service.reputation.decisions import (
+from service.eligibility.decisions import (
     disputes_since,
     facts_from,
     policy_from,
@@ -27,6 +24,9 @@ from service.reputation.decisions import (
     row_of,
     write_of,
 )
+from service.errors import NotScoredYetError, ServiceError, UnprocessableError
+from service.repo import eligibility as repo
+from service.repo.eligibility import DecisionRow, DecisionWrite, PolicyRow, SnapshotRow
 
 
 class Question(msgspec.Struct, frozen=True, kw_only=True):

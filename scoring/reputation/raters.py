@@ -31,7 +31,7 @@ import msgspec
 import numpy as np
 from scipy import sparse
 
-from scoring.sweeps import ranges
+from scoring.reputation.sweeps import ranges
 
 MIN_RING_SURPLUS = 3.0  # surplus hires a candidate needs before a ring can own most of them
 

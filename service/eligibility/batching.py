@@ -19,9 +19,9 @@ from uuid import UUID
 
 import asyncpg
 
+from service.eligibility.answers import Question, decide_each
 from service.errors import ServiceError
 from service.repo.eligibility import DecisionRow
-from service.reputation.eligibility import Question, decide_each
 
 MAX_BATCH = 256
 # One batch at a time: measured against 2, 4 and 8 in flight, one gave the most answers

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scoring.history import OUTCOME_CODES, HistoryIndex, good_outcome
-from scoring.raters import EdgeEvidence, expected_hires
-from scoring.sweeps import Sweep
+from scoring.reputation.history import OUTCOME_CODES, HistoryIndex, good_outcome
+from scoring.reputation.raters import EdgeEvidence, expected_hires
+from scoring.reputation.sweeps import Sweep
 
 DAY = 86400.0
 

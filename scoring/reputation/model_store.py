@@ -22,8 +22,8 @@ import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
 
 from scoring.errors import UntrustedModelError
-from scoring.features import FeatureConfig
-from scoring.metrics import Metrics
+from scoring.reputation.features import FeatureConfig
+from scoring.reputation.metrics import Metrics
 
 MAGIC = b"trialgate-reputation-model/1\n"
 _HEADER_LEN_BYTES = 8

@@ -21,21 +21,21 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from scoring.datasets import (
+from scoring.errors import FeatureMismatchError, InsufficientHistoryError
+from scoring.reputation.datasets import (
     CandidateFeatures,
     TrainingSet,
     candidate_features,
     milestone_labels,
     training_set,
 )
-from scoring.errors import FeatureMismatchError, InsufficientHistoryError
-from scoring.events import Event
-from scoring.features import FEATURE_NAMES, FEATURE_VERSION, MONOTONIC, FeatureConfig
-from scoring.history import HistoryIndex, build_index, from_seconds, to_seconds
-from scoring.metrics import Metrics, evaluate, should_promote
-from scoring.model_store import ModelMeta, TrainedModel, sklearn_version
-from scoring.prior import MIN_LABELLED, Prior, fit_prior, prior_interval, prior_posterior
-from scoring.reasons import Reason, swapped_rows, top_reasons
+from scoring.reputation.events import Event
+from scoring.reputation.features import FEATURE_NAMES, FEATURE_VERSION, MONOTONIC, FeatureConfig
+from scoring.reputation.history import HistoryIndex, build_index, from_seconds, to_seconds
+from scoring.reputation.metrics import Metrics, evaluate, should_promote
+from scoring.reputation.model_store import ModelMeta, TrainedModel, sklearn_version
+from scoring.reputation.prior import MIN_LABELLED, Prior, fit_prior, prior_interval, prior_posterior
+from scoring.reputation.reasons import Reason, swapped_rows, top_reasons
 
 __all__ = [
     "Reputation",

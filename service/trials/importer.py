@@ -10,9 +10,9 @@ import msgspec
 from sandboxes.interfaces import SandboxError
 from service.db.connection import Connection
 from service.errors import TrialCheckFailed
-from service.grading import TrialCheck, check_trial
+from service.grading.grader import TrialCheck, check_trial
+from service.grading.sandboxes import SandboxProvider
 from service.repo import trials as repo
-from service.sandbox_provider import SandboxProvider
 from trials.package import TrialPackage, package_to_archive
 
 

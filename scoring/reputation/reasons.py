@@ -12,7 +12,7 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 
-from scoring.features import FEATURE_NAMES
+from scoring.reputation.features import FEATURE_NAMES
 
 MIN_EFFECT_POINTS = 0.5  # effects smaller than half a point are noise, not reasons
 TOP_REASONS = 3

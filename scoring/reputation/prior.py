@@ -25,7 +25,7 @@ import msgspec
 import numpy as np
 from scipy.stats import beta as beta_dist
 
-from scoring.features import COL, FEATURE_NAMES, FEATURE_VERSION, FeatureConfig
+from scoring.reputation.features import COL, FEATURE_NAMES, FEATURE_VERSION, FeatureConfig
 
 MIN_LABELLED = 200  # fewer labelled milestones than this: the prior serves
 INTERVAL = (0.05, 0.95)
