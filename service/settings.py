@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -29,19 +32,23 @@ class InfraState(msgspec.Struct, kw_only=True):
     dockerd_pid: int = 0
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path
     database_url: str = ""
     docker_host: str = ""
-    host: str = "127.0.0.1"
-    port: int = 8000
-    log_level: str = "INFO"
+    host: Annotated[str, msgspec.Meta(min_length=1)] = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8000
+    log_level: LogLevel = "INFO"
     log_json: bool = True
-    worker_concurrency: int = 0  # 0: as many as the machine has cores
+    # 0: as many as the machine has cores
+    worker_concurrency: Annotated[int, msgspec.Meta(ge=0, le=256)] = 0
     embedded_worker: bool = True
-    sandbox_pool_size: int = 2
-    worker_lease_seconds: float = 30.0
-    worker_backoff_seconds: float = 2.0
+    sandbox_pool_size: Annotated[int, msgspec.Meta(ge=0, le=64)] = 2
+    worker_lease_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
+    worker_backoff_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 2.0
     # Webhooks to loopback or private addresses would let a platform key probe the
     # service's own network; allowed only when a deployment says so.
     webhook_private_targets: bool = False
@@ -75,42 +82,91 @@ def save_state(data_dir: Path, state: InfraState) -> None:
     tmp.replace(data_dir / STATE_FILE)
 
 
-def stored_secret(data_dir: Path) -> str:
-    """A random secret made on first use and kept in the data folder, readable by its owner only."""
+def read_secret(data_dir: Path) -> str:
+    """The web secret kept in the data folder, or "" when none was made yet."""
     path = data_dir / WEB_SECRET_FILE
-    if path.exists():
-        return path.read_text().strip()
+    return path.read_text().strip() if path.exists() else ""
+
+
+def stored_secret(data_dir: Path) -> str:
+    """The kept web secret, made on first use, readable by its owner only (`serve` calls it)."""
+    found = read_secret(data_dir)
+    if found:
+        return found
     data_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(32)
     tmp = data_dir / (WEB_SECRET_FILE + ".tmp")
     tmp.touch(mode=0o600)
     tmp.write_text(secret)
-    tmp.replace(path)
+    tmp.replace(data_dir / WEB_SECRET_FILE)
     return secret
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+# Each setting's environment variable. Values are decoded by msgspec into `Settings`,
+# its types and constraints, so a bad one is refused by name before anything starts.
+ENVIRONMENT = {
+    "database_url": "DATABASE_URL",
+    "docker_host": "DOCKER_HOST",
+    "host": "TRIALGATE_HOST",
+    "port": "TRIALGATE_PORT",
+    "log_level": "TRIALGATE_LOG_LEVEL",
+    "log_json": "TRIALGATE_LOG_JSON",
+    "worker_concurrency": "TRIALGATE_WORKER_CONCURRENCY",
+    "embedded_worker": "TRIALGATE_EMBEDDED_WORKER",
+    "sandbox_pool_size": "TRIALGATE_SANDBOX_POOL_SIZE",
+    "worker_lease_seconds": "TRIALGATE_WORKER_LEASE_SECONDS",
+    "worker_backoff_seconds": "TRIALGATE_WORKER_BACKOFF_SECONDS",
+    "webhook_private_targets": "TRIALGATE_WEBHOOK_PRIVATE_TARGETS",
+    "web_secret": "TRIALGATE_WEB_SECRET",
+    "secure_cookies": "TRIALGATE_SECURE_COOKIES",
+}
+FLAGS = {"1": True, "true": True, "yes": True, "on": True}
+FLAGS |= {"0": False, "false": False, "no": False, "off": False}
 
 
-def settings_from_environment(environ: dict[str, str] | None = None) -> Settings:
-    env = dict(os.environ if environ is None else environ)
-    data_dir = Path(env.get("TRIALGATE_DATA_DIR", ".data")).resolve()
+class SettingsError(ValueError):
+    """An environment variable that does not hold what its setting needs."""
+
+
+def settings_from_environment(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment over what `infra up` resolved; reads, never writes."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("TRIALGATE_DATA_DIR") or ".data").resolve()
     state = load_state(data_dir)
-    return Settings(
-        data_dir=data_dir,
-        database_url=env.get("DATABASE_URL") or state.database_url,
-        docker_host=env.get("DOCKER_HOST") or state.docker_host,
-        host=env.get("TRIALGATE_HOST", "127.0.0.1"),
-        port=int(env.get("TRIALGATE_PORT", "8000")),
-        log_level=env.get("TRIALGATE_LOG_LEVEL", "INFO").upper(),
-        log_json=_flag(env.get("TRIALGATE_LOG_JSON", "1")),
-        worker_concurrency=int(env.get("TRIALGATE_WORKER_CONCURRENCY", "0")),
-        embedded_worker=_flag(env.get("TRIALGATE_EMBEDDED_WORKER", "1")),
-        sandbox_pool_size=int(env.get("TRIALGATE_SANDBOX_POOL_SIZE", "2")),
-        worker_lease_seconds=float(env.get("TRIALGATE_WORKER_LEASE_SECONDS", "30")),
-        worker_backoff_seconds=float(env.get("TRIALGATE_WORKER_BACKOFF_SECONDS", "2")),
-        webhook_private_targets=_flag(env.get("TRIALGATE_WEBHOOK_PRIVATE_TARGETS", "0")),
-        web_secret=env.get("TRIALGATE_WEB_SECRET") or stored_secret(data_dir),
-        secure_cookies=_flag(env.get("TRIALGATE_SECURE_COOKIES", "0")),
-    )
+    raw: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": state.database_url,
+        "docker_host": state.docker_host,
+        "web_secret": read_secret(data_dir),
+    }
+    bools = {f.name for f in msgspec.structs.fields(Settings) if f.type is bool}
+    for field, variable in ENVIRONMENT.items():
+        given = env.get(variable)
+        if given is None or (
+            given == "" and field in {"database_url", "docker_host", "web_secret"}
+        ):
+            continue
+        if field in bools:
+            raw[field] = FLAGS.get(given.strip().lower(), given)  # other words fail below
+        else:
+            raw[field] = given.strip().upper() if field == "log_level" else given
+    try:
+        return msgspec.convert(raw, Settings, strict=False, dec_hook=_paths)
+    except msgspec.ValidationError as exc:
+        field = field_of(str(exc)) or ""
+        variable = ENVIRONMENT.get(field, "TRIALGATE_DATA_DIR")
+        problem = str(exc).split(" - at ")[0]
+        if field in bools:
+            problem = "expected one of 1/0, true/false, yes/no, on/off"
+        raise SettingsError(f"{variable}={env.get(variable, '')!r}: {problem}") from None
+
+
+def _paths(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, Path):
+        return value
+    raise NotImplementedError
+
+
+def field_of(message: str) -> str | None:
+    found = re.search(r"- at `\$\.(\w+)`", message)
+    return found.group(1) if found else None

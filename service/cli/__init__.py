@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from service.cli import demo, grading, infra, reputation, runtime, service_cmds
-from service.settings import settings_from_environment
+from service.settings import SettingsError, settings_from_environment
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = settings_from_environment()
+    try:
+        settings = settings_from_environment()
+    except SettingsError as exc:
+        print(f"trialgate: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args, settings, dict(os.environ)) or 0)
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ import shutil
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from sandboxes.engine import connect
 from sandboxes.images import build_image, image_status
@@ -17,7 +18,7 @@ from service.db.migrations import MigrationError, apply_pending
 from service.db.pool import open_connection
 from service.infra import processes
 from service.infra.errors import InfraError
-from service.settings import Settings
+from service.settings import Settings, stored_secret
 
 
 def register(commands: Any) -> None:
@@ -74,8 +75,10 @@ def _serve(args: argparse.Namespace, settings: Settings, env: dict[str, str]) ->
     if problem:
         return fail(problem)
     logs.configure(settings.log_level, json=settings.log_json)
+    # Every process of a deployment signs CSRF tokens alike: the secret is kept on disk.
+    web_secret = settings.web_secret or stored_secret(settings.data_dir)
     uvicorn.run(
-        create_app(settings),
+        create_app(msgspec.structs.replace(settings, web_secret=web_secret)),
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_config=None,
