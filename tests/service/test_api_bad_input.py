@@ -10,7 +10,8 @@ import asyncpg
 import pytest
 from litestar.testing import TestClient
 
-from tests.service.conftest import Callers, tar_gz
+from tests.service.conftest import Callers
+from tests.support import tar_gz
 
 
 def _problem(response, status: int, field: str | None = None) -> dict:

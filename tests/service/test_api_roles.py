@@ -10,7 +10,8 @@ from litestar.testing import TestClient
 
 from service.auth import allow
 from service.web.sessions import signed_in
-from tests.service.conftest import EXAMPLES, Callers, folder_files
+from tests.service.conftest import Callers
+from tests.support import EXAMPLES, folder_files
 
 SOLUTION = {k: v.decode() for k, v in folder_files(EXAMPLES / "lru-cache" / "solution").items()}
 

@@ -20,8 +20,8 @@ from service.app import create_app
 from service.cli.runtime import migrate
 from service.infra import postgres
 from service.settings import Settings
-from tests.service.conftest import EXAMPLES, folder_files, tar_gz
 from tests.service.test_api_roles import SOLUTION, wait_graded
+from tests.support import EXAMPLES, folder_files, tar_gz
 
 TRIALGATE = str(Path(sys.executable).with_name("trialgate"))
 SLOW_SOLUTION = {

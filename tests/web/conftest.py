@@ -19,7 +19,7 @@ from litestar.testing import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.service.conftest import EXAMPLES, Caller, folder_files, new_caller, tar_gz
+from tests.support import Caller, import_example, new_caller
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -73,14 +73,7 @@ async def people(database_url: str) -> People:
 
 @pytest.fixture(scope="session")
 def lru_trial(site: TestClient, people: People) -> str:
-    package = tar_gz(folder_files(EXAMPLES / "lru-cache"))
-    response = site.post(
-        "/v1/trials",
-        files={"package": ("lru.tar.gz", package, "application/gzip")},
-        headers=people.admin.headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["trial_id"]
+    return import_example(site, people.admin, "lru-cache")
 
 
 def open_milestone(site: TestClient, people: People, candidate: Person, client: Person) -> str:

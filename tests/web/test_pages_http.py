@@ -13,9 +13,9 @@ from litestar.testing import TestClient
 
 from service.signin.links import create_sign_in_link
 from service.web.markdown import render
-from tests.service.conftest import EXAMPLES
 from tests.service.test_api_roles import SOLUTION
 from tests.service.test_reputation_model import run_cli
+from tests.support import EXAMPLES
 from tests.web.conftest import People, Person, csrf_token, open_milestone, sign_in
 
 

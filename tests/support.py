@@ -1,0 +1,76 @@
+"""Helpers the service and web suites share: keys per role, archives, example trials."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar.testing import TestClient
+
+from service.auth import create_key
+from service.repo.actors import insert_actor
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "trials" / "examples"
+
+
+class Caller(msgspec.Struct, frozen=True, kw_only=True):
+    role: str
+    key: str
+    key_id: UUID
+    actor_id: UUID | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+async def new_caller(conn: asyncpg.Connection, role: str, kind: str | None, name: str) -> Caller:
+    """A key of `role`; for a candidate or client `kind`, a new actor it acts as."""
+    actor_id = None
+    if kind:
+        actor = await insert_actor(
+            conn,
+            kind=kind,
+            external_ref=None,
+            display_name=name,
+            skills=["python"],
+            created_by=None,  # type: ignore[arg-type]
+        )
+        actor_id = actor.id
+    key, key_id = await create_key(conn, role=role, actor_id=actor_id, name=name)  # type: ignore[arg-type]
+    return Caller(role=role, key=key, key_id=key_id, actor_id=actor_id)
+
+
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def folder_files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def import_example(client: TestClient, admin: Caller, name: str) -> str:
+    """An example trial imported through the API; its id."""
+    package = tar_gz(folder_files(EXAMPLES / name))
+    response = client.post(
+        "/v1/trials",
+        files={"package": (f"{name}.tar.gz", package, "application/gzip")},
+        headers=admin.headers,
+    )
+    assert response.status_code == 201, response.text
+    trial_id: str = response.json()["trial_id"]
+    return trial_id
