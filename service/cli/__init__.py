@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from service.cli import demo, grading, infra, reputation, runtime, service_cmds
-from service.settings import SettingsError, settings_from_environment
+from service.cli.commands import register_all
+from service.settings import Settings, SettingsError, settings_from_environment
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,9 +18,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Quality-assurance engine for freelance and outsourced IT work.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (infra, runtime, grading, service_cmds, reputation, demo):
-        module.register(commands)
+    register_all(commands)
     return parser
+
+
+def command(handler: str) -> Callable[[argparse.Namespace, Settings, dict[str, str]], int]:
+    """The function behind `module:name`, its module imported now: only the command that
+    runs loads its stack."""
+    module, _, name = handler.partition(":")
+    found: Callable[[argparse.Namespace, Settings, dict[str, str]], int] = getattr(
+        importlib.import_module(module), name
+    )
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trialgate: {exc}", file=sys.stderr)
         return 2
     try:
-        return int(args.handler(args, settings, dict(os.environ)) or 0)
+        return int(command(args.handler)(args, settings, dict(os.environ)) or 0)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`... | head`); nothing left to say

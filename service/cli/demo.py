@@ -6,47 +6,24 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import msgspec
 
+from sandboxes.interfaces import SandboxError
 from service.cli.output import fail, say
+from service.db.pool import open_connection
+from service.demo import DemoPerson, SavedDemo, already_loaded, load_demo
+from service.errors import ServiceError, TrialCheckFailed
+from service.grading.sandboxes import SandboxProvider
 from service.settings import Settings
-
-if TYPE_CHECKING:  # the demo's stack loads only when the command runs
-    from service.demo import DemoPerson
+from service.signin.links import create_sign_in_link
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
 LINK_TTL_SECONDS = 7 * 24 * 3600
 
 
-def register(commands: Any) -> None:
-    demo = commands.add_parser(
-        "demo",
-        help="load the example trials, a simulated history, a model and demo people; "
-        "print how to sign in (on later runs, fresh sign-in links only)",
-    )
-    demo.add_argument(
-        "--base-url", default=None, help="the address people open (default: http://HOST:PORT)"
-    )
-    demo.add_argument(
-        "--keys-file",
-        type=Path,
-        default=None,
-        help="where the demo people's keys are kept (default: DATA_DIR/demo.json)",
-    )
-    demo.add_argument("--json", action="store_true", help="print the result as JSON")
-    demo.set_defaults(handler=_demo)
-
-
-def _demo(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from sandboxes.interfaces import SandboxError  # noqa: PLC0415
-    from service.db.pool import open_connection  # noqa: PLC0415 - only this command needs them
-    from service.demo import SavedDemo, already_loaded, load_demo  # noqa: PLC0415
-    from service.errors import ServiceError, TrialCheckFailed  # noqa: PLC0415
-    from service.grading.sandboxes import SandboxProvider  # noqa: PLC0415
-    from service.signin.links import create_sign_in_link  # noqa: PLC0415
+def demo_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     base_url = (args.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     saved_path = args.keys_file or settings.data_dir / "demo.json"

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
@@ -15,38 +14,18 @@ from sandboxes.engine import connect
 from sandboxes.interfaces import SandboxError
 from scoring.grading.verdicts import Grade
 from service.cli.output import fail, say
+from service.db.pool import open_connection
+from service.errors import TrialCheckFailed
 from service.grading.grader import TrialCheck, check_trial, grade_submission
+from service.grading.sandboxes import SandboxProvider
 from service.settings import Settings
+from service.trials.importer import import_package
 from trials.errors import SubmissionRejected, TrialPackageInvalid
 from trials.package import TrialPackage, load_package
 from trials.submissions import read_submission
 
 EXIT_BAD_INPUT = 2
 EXIT_SANDBOX = 3
-
-
-def register(commands: Any) -> None:
-    trials = commands.add_parser("trials", help="check and import trial packages")
-    actions = trials.add_subparsers(dest="action", required=True, metavar="ACTION")
-    check = actions.add_parser(
-        "check", help="validate a package and grade its solution and starter"
-    )
-    check.add_argument("package", type=Path, help="a trial folder, .tar.gz or .zip")
-    check.add_argument("--json", action="store_true", help="print one JSON object")
-    check.set_defaults(handler=_check)
-    load = actions.add_parser(
-        "import", help="check packages and make them available in the service"
-    )
-    load.add_argument("packages", type=Path, nargs="+", help="trial folders or archives")
-    load.set_defaults(handler=_import)
-
-    grade = commands.add_parser("grade", help="grade one submission against a trial")
-    grade.add_argument("trial", type=Path, help="a trial folder, .tar.gz or .zip")
-    grade.add_argument(
-        "submission", type=Path, help="a folder, .tar.gz or .zip laid out like starter/"
-    )
-    grade.add_argument("--json", action="store_true", help="print one JSON object")
-    grade.set_defaults(handler=_grade)
 
 
 def _sandbox(settings: Settings) -> DockerSandbox:
@@ -89,7 +68,7 @@ def _load(path: Path, as_json: bool) -> TrialPackage | int:
         return fail(f"{path}: {len(exc.problems)} problem(s)", EXIT_BAD_INPUT)
 
 
-def _check(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+def check_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     package = _load(args.package, args.json)
     if isinstance(package, int):
         return package
@@ -120,7 +99,7 @@ def _print_check(path: Path, check: TrialCheck) -> None:
         print(f"  problem: {problem}")
 
 
-def _grade(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+def grade_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     package = _load(args.trial, args.json)
     if isinstance(package, int):
         return package
@@ -162,13 +141,9 @@ def _expected_tests(
     return check.expected_tests
 
 
-def _import(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.trials.importer import import_package  # noqa: PLC0415 - needs the database stack
+def import_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     async def run() -> int:
-        from service.db.pool import open_connection  # noqa: PLC0415
-        from service.errors import TrialCheckFailed  # noqa: PLC0415
-        from service.grading.sandboxes import SandboxProvider  # noqa: PLC0415
 
         provider = SandboxProvider(settings.docker_host, pool_size=1)
         conn = await open_connection(settings.database_url)

@@ -8,71 +8,26 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
 
+from scoring.simulator.simulate import MarketSpec, simulate, spec_for_events, write_jsonl
 from service.cli.output import fail, say
+from service.db.pool import create_pool, open_connection
+from service.errors import ConflictError, ImportRejected
+from service.repo.models import list_versions
+from service.repo.reputation import claim_dirty, page
+from service.reputation.importer import import_history
+from service.reputation.refresh import refresh, run_refresher
+from service.reputation.scorers import Scorers
+from service.reputation.training import train_and_promote
+from service.reputation.views import model_out, reputation_out
 from service.settings import Settings
 
 EXIT_BAD_INPUT = 2
 T = TypeVar("T")
-
-
-def register(commands: Any) -> None:
-    sim = commands.add_parser("simulate", help="write a synthetic market as a JSONL history")
-    sim.add_argument("--out", type=Path, required=True, help="JSONL file to write")
-    sim.add_argument(
-        "--events", type=int, default=None, help="size the market to about this many lines"
-    )
-    sim.add_argument("--candidates", type=int, default=None)
-    sim.add_argument("--clients", type=int, default=None)
-    sim.add_argument("--milestones", type=int, default=None)
-    sim.add_argument("--ring", action=argparse.BooleanOptionalAction, default=True)
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--truth", type=Path, help="also write the hidden truth as JSON")
-    sim.set_defaults(handler=_simulate)
-
-    events = commands.add_parser("events", help="event histories")
-    actions = events.add_subparsers(dest="action", required=True, metavar="ACTION")
-    load = actions.add_parser(
-        "import", help="import a JSONL history; all or nothing unless --skip-bad"
-    )
-    load.add_argument(
-        "file", type=Path, help="one JSON event per line (see scoring/reputation/events.py)"
-    )
-    load.add_argument("--skip-bad", action="store_true", help="import the good lines anyway")
-    load.add_argument("--json", action="store_true", help="print the report as JSON")
-    load.set_defaults(handler=_import)
-
-    model = commands.add_parser("model", help="reputation models")
-    actions = model.add_subparsers(dest="action", required=True, metavar="ACTION")
-    train = actions.add_parser(
-        "train", help="train on the stored history; promote only a better model"
-    )
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--json", action="store_true", help="print the report as JSON")
-    train.set_defaults(handler=_train)
-    listing = actions.add_parser("list", help="model versions with their hold-out metrics")
-    listing.add_argument("--json", action="store_true", help="one JSON object per line")
-    listing.set_defaults(handler=_list_models)
-
-    rep = commands.add_parser("reputation", help="materialised reputations")
-    actions = rep.add_subparsers(dest="action", required=True, metavar="ACTION")
-    export = actions.add_parser("export", help="every candidate's reputation")
-    export.add_argument("--tier", default=None, help="one tier (default: every tier)")
-    export.add_argument("--json", action="store_true", help="one JSON object per line")
-    export.set_defaults(handler=_export)
-    refresh = actions.add_parser(
-        "refresh", help="recompute reputations of candidates with new events"
-    )
-    refresh.add_argument("--all", action="store_true", help="recompute everyone")
-    refresh.add_argument(
-        "--watch", action="store_true", help="keep refreshing as events arrive (until SIGTERM)"
-    )
-    refresh.set_defaults(handler=_refresh)
 
 
 def _emit(obj: object) -> None:
@@ -81,7 +36,6 @@ def _emit(obj: object) -> None:
 
 @asynccontextmanager
 async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
-    from service.db.pool import open_connection  # noqa: PLC0415 - only database commands need it
 
     conn = await open_connection(settings.database_url)
     try:
@@ -109,8 +63,7 @@ def _fmt(value: float | None) -> str:
 # -- simulate -----------------------------------------------------------------------------
 
 
-def _simulate(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from scoring.simulator.simulate import MarketSpec, simulate, spec_for_events, write_jsonl  # noqa: PLC0415
+def simulate_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     base = (
         spec_for_events(args.events, seed=args.seed, ring=args.ring)
@@ -142,10 +95,7 @@ def _simulate(args: argparse.Namespace, settings: Settings, env: dict[str, str])
 # -- events import ------------------------------------------------------------------------
 
 
-def _import(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.errors import ConflictError, ImportRejected  # noqa: PLC0415
-    from service.reputation.importer import import_history  # noqa: PLC0415
-    from service.reputation.scorers import Scorers  # noqa: PLC0415
+def import_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     try:
         data = args.file.read_bytes()
@@ -185,9 +135,7 @@ def _import(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -
 # -- model ------------------------------------------------------------------------------------
 
 
-def _train(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.reputation.scorers import Scorers  # noqa: PLC0415
-    from service.reputation.training import train_and_promote  # noqa: PLC0415
+def train_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     async def work() -> int:
         async with _connection(settings) as conn, conn.transaction():
@@ -214,9 +162,7 @@ def _train(args: argparse.Namespace, settings: Settings, env: dict[str, str]) ->
     return int(_run(settings, work))
 
 
-def _list_models(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.repo.models import list_versions  # noqa: PLC0415
-    from service.reputation.views import model_out  # noqa: PLC0415
+def list_models_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     async def work() -> int:
         async with _connection(settings) as conn:
@@ -244,9 +190,7 @@ def _list_models(args: argparse.Namespace, settings: Settings, env: dict[str, st
 # -- reputation ---------------------------------------------------------------------------------
 
 
-def _export(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.repo.reputation import page  # noqa: PLC0415
-    from service.reputation.views import reputation_out  # noqa: PLC0415
+def export_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     async def work() -> int:
         async with _connection(settings) as conn:
@@ -275,10 +219,7 @@ def _export(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -
     return int(_run(settings, work))
 
 
-def _refresh(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.repo.reputation import claim_dirty  # noqa: PLC0415
-    from service.reputation.refresh import refresh, run_refresher  # noqa: PLC0415
-    from service.reputation.scorers import Scorers  # noqa: PLC0415
+def refresh_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     async def once() -> int:
         async with _connection(settings) as conn, conn.transaction():
@@ -294,7 +235,6 @@ def _refresh(args: argparse.Namespace, settings: Settings, env: dict[str, str]) 
         return 0
 
     async def watch() -> int:
-        from service.db.pool import create_pool  # noqa: PLC0415
 
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

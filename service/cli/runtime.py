@@ -5,36 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-from typing import Any
 
 import asyncpg
 import msgspec
+import uvicorn
 
 from sandboxes.engine import connect
 from sandboxes.images import build_image, image_status
 from sandboxes.interfaces import SandboxError
+from service import logs
+from service.app import create_app
 from service.cli.output import fail, say
 from service.db.migrations import MigrationError, apply_pending
 from service.db.pool import open_connection
 from service.infra import processes
 from service.infra.errors import InfraError
 from service.settings import Settings, stored_secret
-
-
-def register(commands: Any) -> None:
-    commands.add_parser("migrate", help="apply pending database migrations").set_defaults(
-        handler=_migrate
-    )
-    serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default=None, help="interface to bind (default: TRIALGATE_HOST)")
-    serve.add_argument("--port", type=int, default=None, help="port (default: TRIALGATE_PORT)")
-    serve.set_defaults(handler=_serve)
-
-    sandbox = commands.add_parser("sandbox", help="sandbox images")
-    actions = sandbox.add_subparsers(dest="action", required=True, metavar="ACTION")
-    build = actions.add_parser("build-image", help="build a runtime's sandbox image")
-    build.add_argument("runtime", nargs="?", default="python3.11")
-    build.set_defaults(handler=_build_image)
 
 
 def _require_database(settings: Settings) -> str | None:
@@ -51,7 +37,7 @@ async def migrate(database_url: str) -> list[str]:
         await conn.close()
 
 
-def _migrate(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+def migrate_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     problem = _require_database(settings)
     if problem:
         return fail(problem)
@@ -65,11 +51,7 @@ def _migrate(args: argparse.Namespace, settings: Settings, env: dict[str, str]) 
     return 0
 
 
-def _serve(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    import uvicorn  # noqa: PLC0415 - only the server needs it
-
-    from service import logs  # noqa: PLC0415
-    from service.app import create_app  # noqa: PLC0415
+def serve_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     problem = _require_database(settings)
     if problem:
@@ -87,7 +69,7 @@ def _serve(args: argparse.Namespace, settings: Settings, env: dict[str, str]) ->
     return 0
 
 
-def _build_image(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+def build_image_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     try:
         client = connect(settings.docker_host)
         # No registry here: the offline recipe needs mmdebstrap, installed on first use.

@@ -5,56 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-from typing import Any, get_args
 from uuid import UUID
 
 import msgspec
 
+from service import logs
+from service.auth import KEY_SCHEME
+from service.auth import create_key as make
 from service.auth_types import Role
 from service.cli.output import fail, say
-from service.db.pool import open_connection
+from service.db.pool import create_pool, open_connection
+from service.grading.sandboxes import SandboxProvider
+from service.repo.actors import get_actor
+from service.repo.keys import revoke_keys
+from service.reputation.refresh import run_refresher
+from service.reputation.scorers import Scorers
 from service.settings import Settings
-
-
-def register(commands: Any) -> None:
-    keys = commands.add_parser("keys", help="API keys")
-    actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="create a key and print it once")
-    create.add_argument("--role", required=True, choices=get_args(Role))
-    create.add_argument(
-        "--actor", type=UUID, default=None, help="the candidate or client the key acts as"
-    )
-    create.add_argument("--name", required=True, help="what the key is for")
-    create.set_defaults(handler=_create_key)
-
-    revoke = actions.add_parser(
-        "revoke",
-        help="revoke keys at once: the API and web sessions stop accepting them "
-        "(a process that checked a key in the last 10 s may accept it until then)",
-    )
-    revoke.add_argument(
-        "keys", nargs="*", metavar="KEY", help="a whole key, its prefix (tg_xxxx), or its id"
-    )
-    revoke.add_argument(
-        "--actor", type=UUID, default=None, help="also every key of this candidate or client"
-    )
-    revoke.set_defaults(handler=_revoke_keys)
-
-    bootstrap = actions.add_parser(
-        "bootstrap", help="make the first admin key, once, and keep it in the data folder"
-    )
-    bootstrap.set_defaults(handler=_bootstrap_key)
-
-    worker = commands.add_parser("worker", help="grade queued submissions")
-    worker.add_argument(
-        "--concurrency", type=int, default=None, help="runs in parallel (default: cores)"
-    )
-    worker.set_defaults(handler=_worker)
+from service.submissions.worker import Worker, WorkerConfig
+from service.webhooks import delivery as webhooks
 
 
 async def create_key(database_url: str, *, role: Role, actor: UUID | None, name: str) -> str:
-    from service.auth import create_key as make  # noqa: PLC0415
-    from service.repo.actors import get_actor  # noqa: PLC0415
 
     conn = await open_connection(database_url)
     try:
@@ -71,7 +42,7 @@ async def create_key(database_url: str, *, role: Role, actor: UUID | None, name:
         await conn.close()
 
 
-def _create_key(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+def create_key_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     role: Role = msgspec.convert(args.role, Role)  # argparse held it to the same choices
     try:
         key = asyncio.run(
@@ -86,7 +57,6 @@ def _create_key(args: argparse.Namespace, settings: Settings, env: dict[str, str
 
 def _key_refs(refs: list[str]) -> tuple[list[str], list[UUID]] | str:
     """(prefixes, ids) from whole keys, prefixes and ids; or what is wrong with one."""
-    from service.auth import KEY_SCHEME  # noqa: PLC0415 - the key format's one definition
 
     prefixes: list[str] = []
     ids: list[UUID] = []
@@ -102,8 +72,7 @@ def _key_refs(refs: list[str]) -> tuple[list[str], list[UUID]] | str:
     return prefixes, ids
 
 
-def _revoke_keys(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service.repo.keys import revoke_keys  # noqa: PLC0415
+def revoke_keys_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     refs = _key_refs(args.keys)
     if isinstance(refs, str):
@@ -140,7 +109,7 @@ async def _admin_exists(database_url: str) -> bool:
         await conn.close()
 
 
-def _bootstrap_key(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+def bootstrap_key_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
     """First run of `make run`: an admin key, written where only its owner can read it."""
     keyfile = settings.data_dir / "admin.key"
     if asyncio.run(_admin_exists(settings.database_url)):
@@ -156,14 +125,7 @@ def _bootstrap_key(args: argparse.Namespace, settings: Settings, env: dict[str, 
     return 0
 
 
-def _worker(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
-    from service import logs  # noqa: PLC0415
-    from service.db.pool import create_pool  # noqa: PLC0415
-    from service.grading.sandboxes import SandboxProvider  # noqa: PLC0415
-    from service.reputation.refresh import run_refresher  # noqa: PLC0415
-    from service.reputation.scorers import Scorers  # noqa: PLC0415
-    from service.submissions.worker import Worker, WorkerConfig  # noqa: PLC0415
-    from service.webhooks import delivery as webhooks  # noqa: PLC0415
+def worker_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
 
     logs.configure(settings.log_level, json=settings.log_json)
     concurrency = args.concurrency

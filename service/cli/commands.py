@@ -1,0 +1,186 @@
+"""The command tree of `trialgate`: arguments only, so parsing costs nothing.
+
+Each command's body lives in its group's module (`service.cli.reputation`, ...)
+and is imported when that command runs: `trialgate infra status` never loads
+the model code, and a command module imports what it needs at its top.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, get_args
+from uuid import UUID
+
+from service.auth_types import Role
+
+
+def _infra(commands: Any) -> None:
+    infra = commands.add_parser("infra", help="bring up, inspect or stop PostgreSQL and Docker")
+    actions = infra.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("up", help="start what is not configured (idempotent)").set_defaults(
+        handler="service.cli.infra:up_command"
+    )
+    actions.add_parser("status", help="say what runs where").set_defaults(
+        handler="service.cli.infra:status_command"
+    )
+    actions.add_parser("down", help="stop only what `infra up` started").set_defaults(
+        handler="service.cli.infra:down_command"
+    )
+
+
+def _runtime(commands: Any) -> None:
+    commands.add_parser("migrate", help="apply pending database migrations").set_defaults(
+        handler="service.cli.runtime:migrate_command"
+    )
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default=None, help="interface to bind (default: TRIALGATE_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: TRIALGATE_PORT)")
+    serve.set_defaults(handler="service.cli.runtime:serve_command")
+
+    sandbox = commands.add_parser("sandbox", help="sandbox images")
+    actions = sandbox.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = actions.add_parser("build-image", help="build a runtime's sandbox image")
+    build.add_argument("runtime", nargs="?", default="python3.11")
+    build.set_defaults(handler="service.cli.runtime:build_image_command")
+
+
+def _grading(commands: Any) -> None:
+    trials = commands.add_parser("trials", help="check and import trial packages")
+    actions = trials.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser(
+        "check", help="validate a package and grade its solution and starter"
+    )
+    check.add_argument("package", type=Path, help="a trial folder, .tar.gz or .zip")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.set_defaults(handler="service.cli.grading:check_command")
+    load = actions.add_parser(
+        "import", help="check packages and make them available in the service"
+    )
+    load.add_argument("packages", type=Path, nargs="+", help="trial folders or archives")
+    load.set_defaults(handler="service.cli.grading:import_command")
+
+    grade = commands.add_parser("grade", help="grade one submission against a trial")
+    grade.add_argument("trial", type=Path, help="a trial folder, .tar.gz or .zip")
+    grade.add_argument(
+        "submission", type=Path, help="a folder, .tar.gz or .zip laid out like starter/"
+    )
+    grade.add_argument("--json", action="store_true", help="print one JSON object")
+    grade.set_defaults(handler="service.cli.grading:grade_command")
+
+
+def _service_cmds(commands: Any) -> None:
+    keys = commands.add_parser("keys", help="API keys")
+    actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a key and print it once")
+    create.add_argument("--role", required=True, choices=get_args(Role))
+    create.add_argument(
+        "--actor", type=UUID, default=None, help="the candidate or client the key acts as"
+    )
+    create.add_argument("--name", required=True, help="what the key is for")
+    create.set_defaults(handler="service.cli.service_cmds:create_key_command")
+
+    revoke = actions.add_parser(
+        "revoke",
+        help="revoke keys at once: the API and web sessions stop accepting them "
+        "(a process that checked a key in the last 10 s may accept it until then)",
+    )
+    revoke.add_argument(
+        "keys", nargs="*", metavar="KEY", help="a whole key, its prefix (tg_xxxx), or its id"
+    )
+    revoke.add_argument(
+        "--actor", type=UUID, default=None, help="also every key of this candidate or client"
+    )
+    revoke.set_defaults(handler="service.cli.service_cmds:revoke_keys_command")
+
+    bootstrap = actions.add_parser(
+        "bootstrap", help="make the first admin key, once, and keep it in the data folder"
+    )
+    bootstrap.set_defaults(handler="service.cli.service_cmds:bootstrap_key_command")
+
+    worker = commands.add_parser("worker", help="grade queued submissions")
+    worker.add_argument(
+        "--concurrency", type=int, default=None, help="runs in parallel (default: cores)"
+    )
+    worker.set_defaults(handler="service.cli.service_cmds:worker_command")
+
+
+def _reputation(commands: Any) -> None:
+    sim = commands.add_parser("simulate", help="write a synthetic market as a JSONL history")
+    sim.add_argument("--out", type=Path, required=True, help="JSONL file to write")
+    sim.add_argument(
+        "--events", type=int, default=None, help="size the market to about this many lines"
+    )
+    sim.add_argument("--candidates", type=int, default=None)
+    sim.add_argument("--clients", type=int, default=None)
+    sim.add_argument("--milestones", type=int, default=None)
+    sim.add_argument("--ring", action=argparse.BooleanOptionalAction, default=True)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--truth", type=Path, help="also write the hidden truth as JSON")
+    sim.set_defaults(handler="service.cli.reputation:simulate_command")
+
+    events = commands.add_parser("events", help="event histories")
+    actions = events.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = actions.add_parser(
+        "import", help="import a JSONL history; all or nothing unless --skip-bad"
+    )
+    load.add_argument(
+        "file", type=Path, help="one JSON event per line (see scoring/reputation/events.py)"
+    )
+    load.add_argument("--skip-bad", action="store_true", help="import the good lines anyway")
+    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    load.set_defaults(handler="service.cli.reputation:import_command")
+
+    model = commands.add_parser("model", help="reputation models")
+    actions = model.add_subparsers(dest="action", required=True, metavar="ACTION")
+    train = actions.add_parser(
+        "train", help="train on the stored history; promote only a better model"
+    )
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--json", action="store_true", help="print the report as JSON")
+    train.set_defaults(handler="service.cli.reputation:train_command")
+    listing = actions.add_parser("list", help="model versions with their hold-out metrics")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(handler="service.cli.reputation:list_models_command")
+
+    rep = commands.add_parser("reputation", help="materialised reputations")
+    actions = rep.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = actions.add_parser("export", help="every candidate's reputation")
+    export.add_argument("--tier", default=None, help="one tier (default: every tier)")
+    export.add_argument("--json", action="store_true", help="one JSON object per line")
+    export.set_defaults(handler="service.cli.reputation:export_command")
+    refresh = actions.add_parser(
+        "refresh", help="recompute reputations of candidates with new events"
+    )
+    refresh.add_argument("--all", action="store_true", help="recompute everyone")
+    refresh.add_argument(
+        "--watch", action="store_true", help="keep refreshing as events arrive (until SIGTERM)"
+    )
+    refresh.set_defaults(handler="service.cli.reputation:refresh_command")
+
+
+def _demo(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="load the example trials, a simulated history, a model and demo people; "
+        "print how to sign in (on later runs, fresh sign-in links only)",
+    )
+    demo.add_argument(
+        "--base-url", default=None, help="the address people open (default: http://HOST:PORT)"
+    )
+    demo.add_argument(
+        "--keys-file",
+        type=Path,
+        default=None,
+        help="where the demo people's keys are kept (default: DATA_DIR/demo.json)",
+    )
+    demo.add_argument("--json", action="store_true", help="print the result as JSON")
+    demo.set_defaults(handler="service.cli.demo:demo_command")
+
+
+GROUPS = (_infra, _runtime, _grading, _service_cmds, _reputation, _demo)
+
+
+def register_all(commands: Any) -> None:
+    for group in GROUPS:
+        group(commands)
