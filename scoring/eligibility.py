@@ -32,20 +32,31 @@ RuleCode = Literal[
 
 class TrialRequirement(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     skill: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]  # or "*"
-    min_count: Annotated[int, msgspec.Meta(ge=1)] = 1
+    min_count: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
     min_score: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.8  # a pass
-    window_days: Annotated[float, msgspec.Meta(gt=0.0)] = 365.0
+    window_days: Annotated[float, msgspec.Meta(gt=0.0, le=3650.0)] = 365.0
 
 
-class Policy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    tier: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    version: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+class PolicyRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A tier's rules: what an admin sends, what is stored, what a decision applies."""
+
     min_score: Percent = 0.0
     min_lower_bound: Percent = 0.0
-    min_evidence: Annotated[int, msgspec.Meta(ge=0)] = 0
-    required_trials: tuple[TrialRequirement, ...] = ()
+    min_evidence: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
+    required_trials: Annotated[tuple[TrialRequirement, ...], msgspec.Meta(max_length=32)] = ()
     no_open_disputes: bool = True
     allow_prior: bool = True  # False: a tier that needs a trained model's judgement
+
+
+class Policy(PolicyRules, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One version of one tier's rules."""
+
+    tier: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    version: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+    @classmethod
+    def of(cls, tier: str, version: int | str, rules: PolicyRules) -> Policy:
+        return cls(tier=tier, version=str(version), **msgspec.structs.asdict(rules))
 
 
 class TrialFact(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,12 +12,13 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
+from scoring.eligibility import PolicyRules, TrialRequirement
 from service.auth import allow
 from service.auth_types import Principal
 from service.db.connection import PooledConnection
 from service.eligibility.answers import Question, decide
 from service.eligibility.batching import DecisionBatcher
-from service.eligibility.policies import TIER_PATTERN, PolicyIn, TrialRequirementIn
+from service.eligibility.policies import TIER_PATTERN
 from service.errors import NOT_SCORED_YET, NotFoundError
 from service.fields import Ref, Skill
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
@@ -39,7 +40,7 @@ class PolicyOut(msgspec.Struct, frozen=True, kw_only=True):
     min_score: float
     min_lower_bound: float
     min_evidence: int
-    required_trials: list[TrialRequirementIn]
+    required_trials: tuple[TrialRequirement, ...]
     no_open_disputes: bool
     allow_prior: bool
     created_at: datetime
@@ -86,17 +87,11 @@ class BatchOut(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _policy_out(row: PolicyRow) -> PolicyOut:
-    body = msgspec.convert(row.body, PolicyIn)
     return PolicyOut(
         tier=row.tier,
         version=row.version,
-        min_score=body.min_score,
-        min_lower_bound=body.min_lower_bound,
-        min_evidence=body.min_evidence,
-        required_trials=body.required_trials,
-        no_open_disputes=body.no_open_disputes,
-        allow_prior=body.allow_prior,
         created_at=row.created_at,
+        **msgspec.structs.asdict(row.rules),
     )
 
 
@@ -108,7 +103,7 @@ def decision_out(row: DecisionRow) -> DecisionOut:
         tier=row.tier,
         skills=row.skills,
         eligible=row.eligible,
-        reasons=[msgspec.convert(r, FailedRuleOut) for r in row.reasons],
+        reasons=[FailedRuleOut(code=r.code, message=r.message, skill=r.skill) for r in row.reasons],
         score_used=row.score_used,
         lower_bound_used=row.lower_bound_used,
         evidence_used=row.evidence_used,
@@ -168,14 +163,13 @@ class PolicyController(Controller):
         principal: NamedDependency[Principal],
         scorers: NamedDependency[Scorers],
         tier: TierPath,
-        data: JSONBody[PolicyIn],
+        data: JSONBody[PolicyRules],
     ) -> Response[PolicyOut]:
-        body = msgspec.to_builtins(data)
         current = await repo.current_policies(conn, tiers=[tier])
-        if current and msgspec.convert(current[0].body, PolicyIn) == data:
+        if current and current[0].rules == data:
             return Response(_policy_out(current[0]), status_code=200)
         new_tier = tier not in await reputation_tiers(conn)
-        row = await repo.insert_policy(conn, tier=tier, body=body, created_by=principal.key_id)
+        row = await repo.insert_policy(conn, tier=tier, rules=data, created_by=principal.key_id)
         if new_tier:
             # Reputations are kept per tier: a new tier needs everyone scored for it.
             await refresh(conn, scorers, tiers=[tier])

@@ -14,19 +14,18 @@ from uuid import UUID
 
 import msgspec
 
-from scoring.eligibility import evaluate
+from scoring.eligibility import Policy, evaluate
+from scoring.reputation.model import Reputation
 from service.db.connection import Connection
 from service.eligibility.decisions import (
     disputes_since,
     facts_from,
-    policy_from,
-    reputation_from,
     row_of,
     write_of,
 )
 from service.errors import NotScoredYetError, ServiceError, UnprocessableError
 from service.repo import eligibility as repo
-from service.repo.eligibility import DecisionRow, DecisionWrite, PolicyRow, SnapshotRow
+from service.repo.eligibility import DecisionRow, DecisionWrite, SnapshotRow
 
 
 class Question(msgspec.Struct, frozen=True, kw_only=True):
@@ -137,25 +136,23 @@ async def _answer(
         assert snap.policy_version is not None
         assert snap.computed_at is not None
         assert snap.as_of is not None
-        policy = PolicyRow(
-            tier=question.tier, version=snap.policy_version, body=snap.policy, created_at=now
-        )
-        reputation = reputation_from(
-            candidate_id=snap.candidate_id,
+        policy = Policy.of(question.tier, snap.policy_version, snap.policy)
+        reputation = Reputation(
+            candidate=str(snap.candidate_id),
+            as_of=snap.as_of,
             tier=question.tier,
             score=snap.score or 0.0,
-            lower_bound=snap.lower_bound or 0.0,
-            upper_bound=snap.upper_bound or 0.0,
+            lower=snap.lower_bound or 0.0,
+            upper=snap.upper_bound or 0.0,
             evidence=snap.evidence or 0,
             effective_evidence=snap.effective_evidence or 0.0,
-            per_skill=snap.per_skill or [],
-            reasons=snap.reasons or [],
+            per_skill=snap.per_skill or (),
+            reasons=snap.reasons or (),
             model_version=snap.model_version or "",
             source=snap.source or "prior",
-            as_of=snap.as_of,
         )
         facts = facts_from(snap.candidate_id, question.skills, snap.trials, snap.open_disputes)
-        decision = evaluate(policy_from(policy), reputation, facts, now=now)
+        decision = evaluate(policy, reputation, facts, now=now)
         writes.append(
             write_of(
                 decision,

@@ -14,15 +14,13 @@ from uuid import UUID
 
 import msgspec
 
-from scoring.eligibility import CandidateFacts, Decision, Policy, TrialFact, evaluate
-from scoring.reputation.model import Reputation
+from scoring.eligibility import CandidateFacts, Decision, TrialFact, evaluate
 from service.db.connection import Connection
 from service.repo import eligibility as repo
 from service.repo.eligibility import (
     DecisionOrigin,
     DecisionRow,
     DecisionWrite,
-    PolicyRow,
     TrialFactRow,
 )
 from service.repo.reputation import ReputationWrite
@@ -34,44 +32,6 @@ ELIGIBILITY_CHANGED = "eligibility.changed"
 
 def disputes_since(now: datetime) -> datetime:
     return now - timedelta(days=DISPUTE_OPEN_DAYS)
-
-
-def policy_from(row: PolicyRow) -> Policy:
-    return msgspec.convert({**row.body, "tier": row.tier, "version": str(row.version)}, Policy)
-
-
-def reputation_from(
-    *,
-    candidate_id: UUID,
-    tier: str,
-    score: float,
-    lower_bound: float,
-    upper_bound: float,
-    evidence: int,
-    effective_evidence: float,
-    per_skill: list[dict[str, Any]],
-    reasons: list[dict[str, Any]],
-    model_version: str,
-    source: str,
-    as_of: datetime,
-) -> Reputation:
-    return msgspec.convert(
-        {
-            "candidate": str(candidate_id),
-            "as_of": as_of,
-            "tier": tier,
-            "score": score,
-            "lower": lower_bound,
-            "upper": upper_bound,
-            "evidence": evidence,
-            "effective_evidence": effective_evidence,
-            "per_skill": per_skill,
-            "reasons": reasons,
-            "model_version": model_version,
-            "source": source,
-        },
-        Reputation,
-    )
 
 
 def facts_from(
@@ -101,7 +61,7 @@ def write_of(
         tier=decision.tier,
         skills=list(skills),
         eligible=decision.eligible,
-        reasons=[msgspec.to_builtins(r) for r in decision.reasons],
+        reasons=decision.reasons,
         score_used=decision.score_used,
         lower_bound_used=decision.lower_bound_used,
         evidence_used=decision.evidence_used,
@@ -117,10 +77,7 @@ def write_of(
 
 
 def row_of(write: DecisionWrite, *, decision_id: UUID, external_ref: str | None) -> DecisionRow:
-    return msgspec.convert(
-        {**msgspec.structs.asdict(write), "id": decision_id, "external_ref": external_ref},
-        DecisionRow,
-    )
+    return DecisionRow(**msgspec.structs.asdict(write), id=decision_id, external_ref=external_ref)
 
 
 def changed_payload(row: DecisionRow) -> dict[str, Any]:
@@ -132,7 +89,7 @@ def changed_payload(row: DecisionRow) -> dict[str, Any]:
         "tier": row.tier,
         "skills": row.skills,
         "eligible": row.eligible,
-        "reasons": row.reasons,
+        "reasons": msgspec.to_builtins(row.reasons),
         "score_used": row.score_used,
         "policy_version": row.policy_version,
         "model_version": row.model_version,
@@ -180,8 +137,8 @@ async def recheck(
             continue
         rep = fresh[(previous.candidate_id, previous.tier)]
         decision = evaluate(
-            policy_from(policy_row),
-            reputation_from(**msgspec.structs.asdict(rep)),
+            policy_row.policy(),
+            rep.reputation(),
             facts_from(previous.candidate_id, previous.skills, fact.trials, fact.open_disputes),
             now=now,
         )

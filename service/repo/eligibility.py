@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID, uuid4
 
 import asyncpg
 import msgspec
 
+from scoring.eligibility import FailedRule, Policy, PolicyRules
+from scoring.reputation.model import SkillScore
+from scoring.reputation.reasons import Reason
 from service.db.connection import Connection, returned_row
 from service.errors import ConflictError
 
@@ -18,8 +21,11 @@ from service.errors import ConflictError
 class PolicyRow(msgspec.Struct, frozen=True, kw_only=True):
     tier: str
     version: int
-    body: dict[str, Any]
+    rules: PolicyRules
     created_at: datetime
+
+    def policy(self) -> Policy:
+        return Policy.of(self.tier, self.version, self.rules)
 
 
 class TrialFactRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,14 +47,14 @@ class SnapshotRow(msgspec.Struct, frozen=True, kw_only=True):
     candidate_id: UUID | None
     external_ref: str | None
     policy_version: int | None
-    policy: dict[str, Any] | None
+    policy: PolicyRules | None
     score: float | None
     lower_bound: float | None
     upper_bound: float | None
     evidence: int | None
     effective_evidence: float | None
-    per_skill: list[dict[str, Any]] | None
-    reasons: list[dict[str, Any]] | None
+    per_skill: tuple[SkillScore, ...] | None
+    reasons: tuple[Reason, ...] | None
     model_version: str | None
     source: Literal["model", "prior"] | None
     as_of: datetime | None
@@ -65,11 +71,11 @@ class DecisionWrite(msgspec.Struct, frozen=True, kw_only=True):
     tier: str
     skills: list[str]
     eligible: bool
-    reasons: list[dict[str, Any]]
+    reasons: tuple[FailedRule, ...]
     score_used: float
     lower_bound_used: float
     evidence_used: int
-    source: str
+    source: Literal["model", "prior"]
     policy_version: int
     model_version: str
     reputation_computed_at: datetime
@@ -86,7 +92,7 @@ class DecisionRow(msgspec.Struct, frozen=True, kw_only=True):
     tier: str
     skills: list[str]
     eligible: bool
-    reasons: list[dict[str, Any]]
+    reasons: tuple[FailedRule, ...]
     score_used: float
     lower_bound_used: float
     evidence_used: int
@@ -107,7 +113,7 @@ async def current_policies(
     conn: Connection, *, tiers: Sequence[str] | None = None
 ) -> list[PolicyRow]:
     rows = await conn.fetch(
-        "SELECT DISTINCT ON (tier) tier, version, body, created_at FROM policies "
+        "SELECT DISTINCT ON (tier) tier, version, body AS rules, created_at FROM policies "
         "WHERE $1::text[] IS NULL OR tier = ANY($1::text[]) ORDER BY tier, version DESC",
         list(tiers) if tiers is not None else None,
     )
@@ -116,7 +122,8 @@ async def current_policies(
 
 async def get_policy(conn: Connection, *, tier: str, version: int) -> PolicyRow | None:
     row = await conn.fetchrow(
-        "SELECT tier, version, body, created_at FROM policies WHERE tier = $1 AND version = $2",
+        "SELECT tier, version, body AS rules, created_at FROM policies "
+        "WHERE tier = $1 AND version = $2",
         tier,
         version,
     )
@@ -124,16 +131,16 @@ async def get_policy(conn: Connection, *, tier: str, version: int) -> PolicyRow 
 
 
 async def insert_policy(
-    conn: Connection, *, tier: str, body: dict[str, Any], created_by: UUID
+    conn: Connection, *, tier: str, rules: PolicyRules, created_by: UUID
 ) -> PolicyRow:
     """The tier's next version."""
     try:
         row = await conn.fetchrow(
             "INSERT INTO policies (tier, version, body, created_by) "
             "SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM policies WHERE tier = $1 "
-            "RETURNING tier, version, body, created_at",
+            "RETURNING tier, version, body AS rules, created_at",
             tier,
-            body,
+            rules,
             created_by,
         )
     except asyncpg.UniqueViolationError as exc:

@@ -9,6 +9,8 @@ from uuid import UUID
 
 import msgspec
 
+from scoring.reputation.model import Reputation, SkillScore
+from scoring.reputation.reasons import Reason
 from service.db.connection import Connection
 
 # Any constant works; it only has to be the same in every process refreshing this database.
@@ -41,11 +43,28 @@ class ReputationWrite(msgspec.Struct, frozen=True, kw_only=True):
     upper_bound: float
     evidence: int
     effective_evidence: float
-    per_skill: list[dict[str, Any]]
-    reasons: list[dict[str, Any]]
+    per_skill: tuple[SkillScore, ...]
+    reasons: tuple[Reason, ...]
     model_version: str
-    source: str
+    source: Literal["model", "prior"]
     as_of: datetime
+
+    def reputation(self) -> Reputation:
+        """As the scoring package reads it (eligibility rules take this)."""
+        return Reputation(
+            candidate=str(self.candidate_id),
+            as_of=self.as_of,
+            tier=self.tier,
+            score=self.score,
+            lower=self.lower_bound,
+            upper=self.upper_bound,
+            evidence=self.evidence,
+            effective_evidence=self.effective_evidence,
+            per_skill=self.per_skill,
+            reasons=self.reasons,
+            model_version=self.model_version,
+            source=self.source,
+        )
 
 
 _SELECT = (

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgspec
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from scoring.eligibility import PolicyRules
 from service.db.connection import PooledConnection
-from service.eligibility.policies import PolicyIn
 from service.repo import eligibility as eligibility_repo
 from service.repo import models as models_repo
 from service.repo import operations
@@ -19,9 +16,8 @@ from service.web.render import page
 from service.web.sessions import Viewer, signed_in
 
 
-def policy_rules(body: dict[str, Any]) -> list[str]:
+def policy_rules(policy: PolicyRules) -> list[str]:
     """A policy's rules in words, as the eligibility answer applies them."""
-    policy = msgspec.convert(body, PolicyIn)
     rules = []
     if policy.min_score > 0:
         rules.append(f"Score at least {policy.min_score:g}")
@@ -61,7 +57,9 @@ async def operator_page(
         mix_total=total,
         failures=await operations.recent_failures(conn),
         models=[model_out(m) for m in await models_repo.list_versions(conn, limit=10)],
-        policies=[(p, policy_rules(p.body)) for p in await eligibility_repo.current_policies(conn)],
+        policies=[
+            (p, policy_rules(p.rules)) for p in await eligibility_repo.current_policies(conn)
+        ],
     )
 
 

@@ -45,7 +45,7 @@ async def test_concurrent_questions_each_get_their_own_stored_decision(
     assert isinstance(no_candidate, UnprocessableError) and no_candidate.field == "candidate"
     assert isinstance(no_tier, UnprocessableError) and no_tier.field == "tier"
     decided = [refused_strict, admitted, admitted_again]
-    assert not refused_strict.eligible and {r["code"] for r in refused_strict.reasons} == {
+    assert not refused_strict.eligible and {r.code for r in refused_strict.reasons} == {
         "score_below_minimum"
     }
     assert admitted.eligible and admitted_again.eligible
