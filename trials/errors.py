@@ -24,6 +24,7 @@ RejectionCode = Literal[
     "decompression_bomb",
     "bad_encoding",
     "empty",
+    "harness_file",
 ]
 
 

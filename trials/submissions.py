@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trials.archives import SUBMISSION_LIMITS, ArchiveLimits, read_file_map, read_tree, tree_sha256
+from trials.errors import SubmissionRejected
 
 # Modules pytest needs, and hooks Python imports at start-up by name.
 HARNESS_MODULES = frozenset(
@@ -102,3 +103,10 @@ def harness_shadowing_reasons(files: dict[str, bytes]) -> dict[str, str]:
 def harness_shadowing(files: dict[str, bytes]) -> tuple[str, ...]:
     """Paths (sorted) whose name or top-level module would hijack the test harness."""
     return tuple(harness_shadowing_reasons(files))
+
+
+def refuse_harness_files(files: dict[str, bytes]) -> None:
+    """Raise `SubmissionRejected` for the first file that would hijack the test harness:
+    the door refuses what the grader would refuse, before anything is stored."""
+    for path, why in harness_shadowing_reasons(files).items():
+        raise SubmissionRejected("harness_file", why, path=path)

@@ -20,7 +20,7 @@ from service.repo.submissions import SubmissionRow
 from service.repo.trials import TrialRow
 from service.submissions.schemas import ResultOut, SubmissionOut, TestOut
 from trials.archives import write_tar
-from trials.submissions import submission_sha256
+from trials.submissions import refuse_harness_files, submission_sha256
 
 MAX_SUBMISSION_BYTES = 8 * 1024 * 1024
 
@@ -109,6 +109,7 @@ async def create_submission(
     candidate_id: UUID | None,
 ) -> UUID:
     """Store checked files for the trial's current version and queue them for grading."""
+    refuse_harness_files(files)
     candidate = await _resolve_candidate(conn, principal, candidate_id)
     submission_id = await repo.insert_submission(
         conn,

@@ -207,6 +207,18 @@ async def test_bad_submissions_are_refused_before_anything_is_stored(
         headers={**headers, "Content-Type": "application/json"},
     )
     assert too_big.status_code == 413
+    # files the grader would refuse are refused here, before a 202, by the same rule
+    for hijacker in ("conftest.py", "pkg/sitecustomize.py", "pytest.py", "x.pth", "_pytest/a.py"):
+        refused = _problem(
+            api.post(
+                path,
+                json={"files": {"lru_cache.py": "x = 1\n", hijacker: "x = 1\n"}},
+                headers=headers,
+            ),
+            422,
+            f"files/{hijacker}",
+        )
+        assert refused["type"] == "urn:trialgate:submission-rejected:harness_file"
 
     assert (await _count(database_url, "submissions"), await _count(database_url, "jobs")) == before
 
