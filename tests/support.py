@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from pathlib import Path
 from uuid import UUID
 
@@ -12,7 +13,7 @@ import msgspec
 from litestar.testing import TestClient
 
 from service.auth import create_key
-from service.repo.actors import insert_actor
+from service.people.service import register
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "trials" / "examples"
 
@@ -32,13 +33,13 @@ async def new_caller(conn: asyncpg.Connection, role: str, kind: str | None, name
     """A key of `role`; for a candidate or client `kind`, a new actor it acts as."""
     actor_id = None
     if kind:
-        actor = await insert_actor(
+        actor = await register(  # as the API does: a candidate is queued for scoring
             conn,
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]
             external_ref=None,
             display_name=name,
             skills=["python"],
-            created_by=None,  # type: ignore[arg-type]
+            created_by=None,
         )
         actor_id = actor.id
     key, key_id = await create_key(conn, role=role, actor_id=actor_id, name=name)  # type: ignore[arg-type]
@@ -74,3 +75,15 @@ def import_example(client: TestClient, admin: Caller, name: str) -> str:
     assert response.status_code == 201, response.text
     trial_id: str = response.json()["trial_id"]
     return trial_id
+
+
+def wait_scored(client: TestClient, headers: dict[str, str], candidate_id: object) -> dict:
+    """The candidate's reputation once the refresher has stored it (reads never score)."""
+    deadline = time.monotonic() + 20
+    while True:
+        response = client.get(f"/v1/candidates/{candidate_id}/reputation", headers=headers)
+        if response.status_code != 409 or time.monotonic() > deadline:
+            assert response.status_code == 200, response.text
+            body: dict = response.json()
+            return body
+        time.sleep(0.1)

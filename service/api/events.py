@@ -1,17 +1,12 @@
 """Events in: engagements, milestones, outcomes and ratings one by one, or a history in bulk.
 
-Ids are the platform's own strings; actors and milestones may also be named by
-our uuid. Each event marks its candidate for a reputation refresh, which the
-refresher picks up within a second; an import refreshes everyone before it answers.
+The rules live in `service.reputation.milestones` and `service.reputation.importer`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -19,134 +14,24 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
-from service.db.connection import Connection, PooledConnection
-from service.eligibility.answers import as_uuid
-from service.errors import ConflictError, UnprocessableError
-from service.fields import At, Ref, Skill, Tier
-from service.repo import milestones as repo
-from service.repo import reputation as reputation_repo
-from service.repo.milestones import EngagementRow, MilestoneRow
+from service.db.connection import PooledConnection
 from service.reputation.importer import ImportReport, import_history
-from service.reputation.ratings import (
-    RATED_BY_CLIENTS,
-    RatingIn,
-    event_time,
-    rate_milestone,
-    visible_milestone,
+from service.reputation.milestones import (
+    EngagementIn,
+    EngagementOut,
+    MilestoneIn,
+    MilestoneOut,
+    OutcomeIn,
+    open_milestone,
+    read_milestone,
+    record_engagement,
+    record_outcome,
+    record_rating,
 )
+from service.reputation.ratings import RATED_BY_CLIENTS, RatingIn
 from service.reputation.scorers import SCORERS, Scorers
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
-
-Outcome = Literal["accepted", "revision_requested", "disputed", "cancelled"]
-
-
-class EngagementIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    id: Ref | None = None  # the platform's id for the engagement
-    client: Ref  # platform id or uuid
-    candidate: Ref
-
-
-class EngagementOut(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    external_ref: str | None
-    client_id: UUID
-    candidate_id: UUID
-    created_at: datetime
-
-
-class MilestoneIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    id: Ref | None = None  # the platform's id; our uuid when left out
-    engagement: Ref
-    tier: Tier
-    skills: Annotated[list[Skill], msgspec.Meta(max_length=32)] = []
-    amount: Annotated[float, msgspec.Meta(ge=0.0, le=1e9)]
-    due: At
-    at: At | None = None  # when it opened; now when left out
-
-
-class OutcomeIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    outcome: Outcome
-    on_time: bool
-    at: At | None = None
-
-
-class OutcomeOut(msgspec.Struct, frozen=True, kw_only=True):
-    outcome: str
-    on_time: bool
-    at: datetime
-
-
-class RatingOut(msgspec.Struct, frozen=True, kw_only=True):
-    stars: int
-    quality: int | None
-    communication: int | None
-    timeliness: int | None
-    at: datetime
-
-
-class MilestoneOut(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    external_ref: str
-    engagement_id: UUID | None
-    candidate_id: UUID
-    client_id: UUID
-    tier: str
-    skills: list[str]
-    amount: float
-    due: datetime
-    opened_at: datetime
-    outcome: OutcomeOut | None
-    rating: RatingOut | None
-
-
-def _engagement_out(row: EngagementRow) -> EngagementOut:
-    return EngagementOut(
-        id=row.id,
-        external_ref=row.external_ref,
-        client_id=row.client_id,
-        candidate_id=row.candidate_id,
-        created_at=row.created_at,
-    )
-
-
-def _milestone_out(row: MilestoneRow) -> MilestoneOut:
-    outcome = rating = None
-    if row.outcome is not None and row.on_time is not None and row.outcome_at is not None:
-        outcome = OutcomeOut(outcome=row.outcome, on_time=row.on_time, at=row.outcome_at)
-    if row.stars is not None and row.rated_at is not None:
-        rating = RatingOut(
-            stars=row.stars,
-            quality=row.quality,
-            communication=row.communication,
-            timeliness=row.timeliness,
-            at=row.rated_at,
-        )
-    return MilestoneOut(
-        id=row.id,
-        external_ref=row.external_ref,
-        engagement_id=row.engagement_id,
-        candidate_id=row.candidate_id,
-        client_id=row.client_id,
-        tier=row.tier,
-        skills=row.skills,
-        amount=row.amount,
-        due=row.due_at,
-        opened_at=row.opened_at,
-        outcome=outcome,
-        rating=rating,
-    )
-
-
-async def _actor(conn: Connection, kind: str, ref: str) -> UUID:
-    found = await repo.find_actor(conn, kind=kind, ref=ref, ref_id=as_uuid(ref))
-    if found is None:
-        raise UnprocessableError(f"No {kind} {ref!r} (by platform id or uuid).", field=kind)
-    return found.id
-
-
-async def _reread(conn: Connection, principal: Principal, ref: str) -> MilestoneOut:
-    return _milestone_out(await visible_milestone(conn, principal, ref))
 
 
 class EngagementController(Controller):
@@ -168,14 +53,8 @@ class EngagementController(Controller):
     ) -> Response[EngagementOut]:
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
-        row = await repo.insert_engagement(
-            conn,
-            external_ref=data.id,
-            client_id=await _actor(conn, "client", data.client),
-            candidate_id=await _actor(conn, "candidate", data.candidate),
-            created_by=principal.key_id,
-        )
-        return await answer(conn, principal, idempotency_key, _engagement_out(row), status_code=201)
+        out = await record_engagement(conn, principal, data)
+        return await answer(conn, principal, idempotency_key, out, status_code=201)
 
 
 class MilestoneController(Controller):
@@ -193,36 +72,14 @@ class MilestoneController(Controller):
     ) -> Response[MilestoneOut]:
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
-        engagement = await repo.find_engagement(
-            conn, ref=data.engagement, ref_id=as_uuid(data.engagement)
-        )
-        if engagement is None:
-            raise UnprocessableError(f"No engagement {data.engagement!r}.", field="engagement")
-        opened = event_time(data.at, datetime.now(UTC))
-        if data.due < opened:
-            raise UnprocessableError("A milestone cannot be due before it opens.", field="due")
-        milestone_id = uuid4()
-        ref = data.id or str(milestone_id)
-        await repo.insert_milestone(
-            conn,
-            milestone_id=milestone_id,
-            external_ref=ref,
-            engagement=engagement,
-            tier=data.tier,
-            skills=list(dict.fromkeys(data.skills)),
-            amount=data.amount,
-            due_at=data.due,
-            opened_at=opened,
-        )
-        await reputation_repo.mark_dirty(conn, candidate_ids=[engagement.candidate_id])
-        out = await _reread(conn, principal, str(milestone_id))
+        out = await open_milestone(conn, principal, data)
         return await answer(
             conn,
             principal,
             idempotency_key,
             out,
             status_code=201,
-            headers={"Location": f"/v1/milestones/{milestone_id}"},
+            headers={"Location": f"/v1/milestones/{out.id}"},
         )
 
     @get(
@@ -236,7 +93,7 @@ class MilestoneController(Controller):
         principal: NamedDependency[Principal],
         milestone: FromPath[str],
     ) -> MilestoneOut:
-        return await _reread(conn, principal, milestone)
+        return await read_milestone(conn, principal, milestone)
 
     @post(
         "/{milestone:str}/outcome",
@@ -255,28 +112,10 @@ class MilestoneController(Controller):
     ) -> Response[MilestoneOut]:
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
-        row = await visible_milestone(conn, principal, milestone, lock=True)
-        if row.outcome is not None:
-            same = (row.outcome, row.on_time) == (data.outcome, data.on_time) and (
-                data.at is None or data.at == row.outcome_at
-            )
-            if not same:
-                raise ConflictError("This milestone already has another outcome.", field="outcome")
-            return await answer(
-                conn, principal, idempotency_key, _milestone_out(row), status_code=200
-            )
-        at = event_time(data.at, datetime.now(UTC), not_before=row.opened_at)
-        await repo.insert_outcome(
-            conn,
-            milestone_id=row.id,
-            outcome=data.outcome,
-            on_time=data.on_time,
-            at=at,
-            recorded_by=principal.key_id,
+        out, recorded = await record_outcome(conn, principal, milestone, data)
+        return await answer(
+            conn, principal, idempotency_key, out, status_code=201 if recorded else 200
         )
-        await reputation_repo.mark_dirty(conn, candidate_ids=[row.candidate_id])
-        out = await _reread(conn, principal, str(row.id))
-        return await answer(conn, principal, idempotency_key, out, status_code=201)
 
     @post(
         "/{milestone:str}/rating",
@@ -295,8 +134,7 @@ class MilestoneController(Controller):
     ) -> Response[MilestoneOut]:
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
-        rated = await rate_milestone(conn, principal, milestone, data)
-        out = await _reread(conn, principal, str(rated.id))
+        out = await record_rating(conn, principal, milestone, data)
         return await answer(conn, principal, idempotency_key, out, status_code=201)
 
 

@@ -7,12 +7,14 @@ from uuid import uuid4
 from litestar.testing import TestClient
 
 from tests.service.conftest import Callers
+from tests.support import wait_scored
 
 
 def test_a_reputation_is_read_by_operators_clients_and_the_candidate_themself(
     api: TestClient, callers: Callers
 ):
     path = f"/v1/candidates/{callers.candidate.actor_id}/reputation"
+    wait_scored(api, callers.admin.headers, callers.candidate.actor_id)
     for caller, status in [
         (callers.admin, 200),
         (callers.platform, 200),
