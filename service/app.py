@@ -50,7 +50,7 @@ def create_app(
         app.state.pool = pool
         app.state.sandboxes = provider
         app.state.scorers = scorers = Scorers()
-        app.state.decisions = DecisionBatcher(pool)
+        app.state.decisions = decisions = DecisionBatcher(pool)
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         if run_worker:
@@ -73,6 +73,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await asyncio.to_thread(provider.close)
+            await decisions.close()
             await pool.close()
 
     app = Litestar(

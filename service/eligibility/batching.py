@@ -7,17 +7,20 @@ all of them. Alone, a question is a batch of one and waits for nothing; under
 load, a few round trips serve dozens of callers, so the database stops being
 what limits the rate.
 
-Each batch borrows a connection from the process's pool and keeps one generic
-plan per statement for its transaction: the decision statements have the same
-shape whatever the question, and re-planning them cost more than running them.
+The batcher holds one connection of the process's pool while it lives (batches
+run one at a time) and keeps one generic plan per statement on it: the decision
+statements have the same shape whatever the question, and re-planning them cost
+more than running them. A connection that fails is handed back and replaced.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from service.eligibility.answers import Question, decide_each
 from service.errors import ServiceError
@@ -43,11 +46,38 @@ class DecisionBatcher:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool  # the process's pool, owned by whoever made it
+        self._conn: PoolConnectionProxy | None = None
         self._waiting: list[_Pending] = []
         # Counted by the flushers themselves: a task's done-callback runs a loop turn late,
         # and a question asked in between would find no flusher and wait forever.
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()  # strong references while they run
+
+    async def close(self) -> None:
+        """Hand the held connection back (before the pool closes)."""
+        await self._hand_back()
+
+    async def _connection(self) -> PoolConnectionProxy:
+        if self._conn is None:
+            conn = await self._pool.acquire()
+            try:
+                await conn.execute("SET plan_cache_mode = force_generic_plan")
+            except BaseException:
+                await self._pool.release(conn)
+                raise
+            self._conn = conn
+        return self._conn
+
+    async def _hand_back(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            await conn.execute("RESET plan_cache_mode")  # the pool's other users plan per query
+        except Exception:  # broken: no other user may inherit it as it is
+            conn.terminate()
+        with contextlib.suppress(Exception):
+            await self._pool.release(conn)
 
     async def decide(self, question: Question, *, requested_by: UUID) -> DecisionRow:
         """A stored decision for one question; an unknown candidate or tier raises its error."""
@@ -75,14 +105,14 @@ class DecisionBatcher:
             if not batch:
                 continue
             try:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                    answers = await decide_each(
-                        conn,
-                        [p.question for p in batch],
-                        requested_by=[p.requested_by for p in batch],
-                    )
+                conn = await self._connection()
+                answers = await decide_each(
+                    conn,
+                    [p.question for p in batch],
+                    requested_by=[p.requested_by for p in batch],
+                )
             except Exception as exc:  # every waiter gets the failure, not just one
+                await self._hand_back()
                 for pending in batch:
                     if not pending.answer.done():
                         pending.answer.set_exception(exc)

@@ -39,6 +39,7 @@ async def test_concurrent_questions_each_get_their_own_stored_decision(
             return_exceptions=True,
         )
     finally:
+        await batcher.close()
         await pool.close()
 
     refused_strict, admitted, no_candidate, no_tier, admitted_again = answers
@@ -107,5 +108,26 @@ async def test_questions_asked_one_after_another_are_each_answered(
         async with asyncio.timeout(30):
             answers = [await batcher.decide(question, requested_by=platform) for _ in range(5)]
     finally:
+        await batcher.close()
         await pool.close()
     assert len({a.id for a in answers}) == 5
+
+
+async def test_the_batchers_generic_plans_stay_on_its_own_connection(
+    api: TestClient, callers: Callers, database_url: str
+):
+    tier = tier_name()
+    put_policy(api, callers, tier, {"no_open_disputes": False})
+    question = Question(candidate=imported_candidate(api, callers), tier=tier, skills=())
+    pool = await create_pool(database_url, max_size=2)
+    batcher = DecisionBatcher(pool)
+    try:
+        await batcher.decide(question, requested_by=callers.platform.key_id)
+        async with pool.acquire() as other:  # the pool's other connection
+            assert await other.fetchval("SHOW plan_cache_mode") == "auto"
+        await batcher.close()
+        async with pool.acquire() as first, pool.acquire() as second:  # both, the held one too
+            assert {await c.fetchval("SHOW plan_cache_mode") for c in (first, second)} == {"auto"}
+    finally:
+        await batcher.close()
+        await pool.close()
