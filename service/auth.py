@@ -134,8 +134,8 @@ async def caller(connection: Connection_) -> Principal:
     return principal
 
 
-class allow:  # noqa: N801 - read as a rule where it is used: guards=[allow("admin")]
-    """A Litestar guard for the API: the caller's key must hold one of `roles`.
+class RoleGuard:
+    """A Litestar guard: the caller must hold one of `roles`. Subclasses say who calls.
 
     Guards run before the body is read and before any dependency, so a caller
     without the role learns nothing about the resource or its own input.
@@ -145,5 +145,15 @@ class allow:  # noqa: N801 - read as a rule where it is used: guards=[allow("adm
         self.roles: tuple[Role, ...] = roles
         self.why = why
 
+    async def principal(self, connection: Connection_) -> Principal:
+        raise NotImplementedError
+
     async def __call__(self, connection: Connection_, _: BaseRouteHandler) -> None:
-        require(await caller(connection), *self.roles, why=self.why)
+        require(await self.principal(connection), *self.roles, why=self.why)
+
+
+class allow(RoleGuard):  # noqa: N801 - read as a rule where it is used: guards=[allow("admin")]
+    """The API's guard: the bearer key's role."""
+
+    async def principal(self, connection: Connection_) -> Principal:
+        return await caller(connection)

@@ -15,9 +15,8 @@ import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.handlers import BaseRouteHandler
 
-from service.auth import require, secret_hash
+from service.auth import RoleGuard, secret_hash
 from service.auth_types import Principal, Role
 from service.db.connection import Connection
 from service.errors import UnauthorizedError
@@ -110,19 +109,14 @@ async def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:
     return viewer
 
 
-class signed_in:  # noqa: N801 - read as a rule where it is used: guards=[signed_in("admin")]
-    """A Litestar guard for pages: a live session whose key holds one of `roles`.
+class signed_in(RoleGuard):  # noqa: N801 - read as a rule where it is used: guards=[signed_in("admin")]
+    """The pages' guard: a live session whose key holds one of the roles.
 
     Without a session the page redirects to sign-in; with the wrong role it is a 403 page.
     """
 
-    def __init__(self, *roles: Role) -> None:
-        self.roles: tuple[Role, ...] = roles
-
-    async def __call__(
-        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-    ) -> None:
+    async def principal(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
         viewer = await current_viewer(connection)
         if viewer is None:
             raise SignInRequired("Sign in to see this page.")
-        require(viewer.principal, *self.roles)
+        return viewer.principal
