@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from scoring.errors import InputMismatchError
+from scoring.reputation.events import ONE_LINE
 from scoring.reputation.model import Reputation
 
 Percent = Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]
@@ -31,7 +32,7 @@ RuleCode = Literal[
 
 
 class TrialRequirement(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    skill: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]  # or "*"
+    skill: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ONE_LINE)]  # or "*"
     min_count: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
     min_score: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.8  # a pass
     window_days: Annotated[float, msgspec.Meta(gt=0.0, le=3650.0)] = 365.0

@@ -27,6 +27,7 @@ from service.db.pool import create_pool
 from service.deps import DEPENDENCIES
 from service.eligibility.batching import DecisionBatcher
 from service.errors import EXCEPTION_HANDLERS
+from service.fields import refuse_nul_in_url
 from service.grading.sandboxes import SandboxProvider
 from service.reputation.refresh import run_refresher
 from service.reputation.scorers import Scorers
@@ -97,6 +98,7 @@ def create_app(
             web.static_files(),
         ],
         dependencies=DEPENDENCIES,
+        before_request=refuse_nul_in_url,
         lifespan=[lifespan],
         # Pages get the same statuses as the API, rendered as pages instead of problem+json.
         exception_handlers=with_pages(EXCEPTION_HANDLERS),

@@ -30,6 +30,7 @@ from scoring.errors import (
     ScoringError,
     UntrustedModelError,
 )
+from scoring.reputation.events import ONE_LINE
 from trials.errors import SubmissionRejected, TrialPackageInvalid
 
 PROBLEM_JSON = "application/problem+json"
@@ -168,8 +169,19 @@ def _field_errors(extra: Any) -> list[FieldError]:
         for item in extra:
             if isinstance(item, dict):
                 key = str(item.get("key") or item.get("source") or "body")
-                errors.append(FieldError(field=key, message=str(item.get("message", ""))))
+                if item.get("source") == "header":  # as the client wrote it: Idempotency-Key
+                    key = "-".join(part.capitalize() for part in key.split("_"))
+                errors.append(FieldError(field=key, message=_readable(str(item.get("message")))))
     return errors
+
+
+_PATTERN = re.compile(r"matching regex '.*'\Z")
+
+
+def _readable(message: str) -> str:
+    """msgspec's message without the raw regex, which reads as noise to a client."""
+    message = message.replace(f"matching regex {ONE_LINE!r}", "without control characters")
+    return _PATTERN.sub("in the documented format (the OpenAPI schema gives the pattern)", message)
 
 
 _FIELD_PATTERNS = (
@@ -195,7 +207,7 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
     refined = []
     for err in errors:
         field = field_from_msgspec(err.message) if err.field in {"body", "data"} else None
-        refined.append(FieldError(field=field or err.field, message=err.message))
+        refined.append(FieldError(field=field or err.field, message=_readable(err.message)))
     return problem_response(
         Problem(
             title="Invalid request",
@@ -233,6 +245,19 @@ def handle_service(request: Request[Any, Any, Any], exc: ServiceError) -> Respon
             errors=exc.errors,
         ),
         headers=headers or None,
+    )
+
+
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[bytes]:
+    # Raised by the JSON decoder on a body like [[[[...]]]]: the input's fault, not ours.
+    return problem_response(
+        Problem(
+            title="Invalid request",
+            status=400,
+            detail="The body nests too deeply.",
+            instance=request.url.path,
+            field="body",
+        )
     )
 
 
@@ -386,6 +411,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: handle_validation,
     ImportRejected: handle_import_rejected,
     ServiceError: handle_service,
+    RecursionError: handle_too_deep,
     HTTPException: handle_http,
     Exception: handle_unexpected,
 }

@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from litestar.params import QueryParameter
 
+from scoring.reputation.events import outside_window
 from service.errors import ServiceError
 
 T = TypeVar("T")
@@ -40,4 +41,6 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
         parsed = msgspec.json.decode(raw, type=_Cursor)
     except (ValueError, msgspec.DecodeError) as exc:
         raise ServiceError("The cursor is not one this API handed out.", field="cursor") from exc
+    if outside_window(parsed.created_at) is not None:
+        raise ServiceError("The cursor is not one this API handed out.", field="cursor")
     return parsed.created_at, parsed.id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -17,11 +17,27 @@ import msgspec
 from scoring.errors import EventLineInvalid
 from scoring.grading.verdicts import Verdict
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+ONE_LINE = r"\A[^\x00-\x1f\x7f]*\Z"  # no control characters: no id or name needs them
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE)]
+Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ONE_LINE)]
 Skills = Annotated[tuple[Skill, ...], msgspec.Meta(max_length=32)]
-Tier = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Tier = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ONE_LINE)]
 At = Annotated[datetime, msgspec.Meta(tz=True)]
+# Dates kept: from 1970 up to 2200. Outside that a date is a typo or a probe, and near the
+# edges of Python's and PostgreSQL's ranges it would not even convert to UTC.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def outside_window(at: datetime) -> str | None:
+    """Why `at` is not a date this service keeps, or None."""
+    try:
+        inside = EARLIEST <= at.astimezone(UTC) < LATEST
+    except (OverflowError, ValueError):
+        inside = False
+    return None if inside else f"must be from {EARLIEST.year} up to {LATEST.year}"
+
+
 Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
 Score = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 Amount = Annotated[float, msgspec.Meta(ge=0.0)]
@@ -96,13 +112,16 @@ def parse_event_line(line: bytes, lineno: int) -> Event:
     if not line.strip():
         raise EventLineInvalid(lineno, "empty line")
     try:
-        return _decoder.decode(line)
+        event = _decoder.decode(line)
+    except RecursionError as exc:
+        raise EventLineInvalid(lineno, "the line nests too deeply") from exc
     except msgspec.ValidationError as exc:
         message = str(exc)
         at_path = _AT_PATH.search(message)
         match = at_path or _NAMED.search(message)
         field = match.group(1) if match else None
         reason = message.split(" - at ", maxsplit=1)[0]
+        reason = reason.replace(f"matching regex {ONE_LINE!r}", "without control characters")
         if field == "type" and "Invalid value" in message:
             reason = f"unknown event type ({reason.lower()})"
         elif at_path is not None:
@@ -110,6 +129,12 @@ def parse_event_line(line: bytes, lineno: int) -> Event:
         raise EventLineInvalid(lineno, reason, field) from exc
     except msgspec.DecodeError as exc:
         raise EventLineInvalid(lineno, f"not a JSON object ({exc})") from exc
+    for field in ("at", "due"):
+        when = getattr(event, field, None)
+        problem = None if when is None else outside_window(when)
+        if problem is not None:
+            raise EventLineInvalid(lineno, f"field `{field}`: {problem}", field)
+    return event
 
 
 def encode_event(event: Event) -> bytes:

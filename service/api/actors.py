@@ -16,25 +16,24 @@ from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
+from service.fields import Name, Ref
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.people.service import may_read_actor, register
 from service.repo import actors as repo
 from service.repo.actors import ActorKind, ActorRow
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]{1,62}\Z")]
-ExternalRef = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-DisplayName = Annotated[str, msgspec.Meta(max_length=200)]
 
 
 class CandidateIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    external_ref: ExternalRef | None = None
-    display_name: DisplayName = ""
+    external_ref: Ref | None = None
+    display_name: Name = ""
     skills: Annotated[list[Slug], msgspec.Meta(max_length=50)] = []
 
 
 class ClientIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    external_ref: ExternalRef | None = None
-    display_name: DisplayName = ""
+    external_ref: Ref | None = None
+    display_name: Name = ""
 
 
 class ActorOut(msgspec.Struct, frozen=True, kw_only=True):

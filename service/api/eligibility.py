@@ -141,7 +141,7 @@ class PolicyController(Controller):
         self,
         conn: NamedDependency[PooledConnection],
         tier: FromPath[str],
-        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+        version: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
     ) -> PolicyOut:
         if version is None:
             found = await repo.current_policies(conn, tiers=[tier])

@@ -16,7 +16,11 @@ T = TypeVar("T")
 IdempotencyHeader = Annotated[
     str | None,
     HeaderParameter(
-        name="Idempotency-Key", description="retry safely: the first answer is replayed"
+        name="Idempotency-Key",
+        description="retry safely: the first answer is replayed (1-200 visible ASCII characters)",
+        min_length=1,
+        max_length=200,
+        pattern=r"\A[\x21-\x7e]+\Z",
     ),
 ]
 

@@ -21,10 +21,10 @@ from service.errors import NotFoundError, UnprocessableError
 from service.pagination import LimitQuery
 from service.repo import webhooks as repo
 from service.repo.webhooks import DeliveryRow, WebhookRow
-from service.webhooks.targets import private_target
+from service.webhooks.targets import private_target, url_problem
 
 EventName = Literal["submission.graded", "eligibility.changed"]
-Url = Annotated[str, msgspec.Meta(pattern=r"\Ahttps?://[^\s]+\Z", max_length=2000)]
+Url = Annotated[str, msgspec.Meta(pattern=r"\Ahttps?://[^\x00-\x20\x7f]+\Z", max_length=2000)]
 
 
 class WebhookIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -104,6 +104,9 @@ class WebhookController(Controller):
     ) -> Response[WebhookOut]:
         if replay := await replayed(conn, principal, request, idempotency_key):
             return replay.response()
+        problem = url_problem(data.url)
+        if problem is not None:
+            raise UnprocessableError(f"The webhook URL cannot be used: {problem}.", field="url")
         if not state.settings.webhook_private_targets:
             refused = await private_target(data.url)
             if refused:

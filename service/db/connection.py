@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 import asyncpg
+import asyncpg.exceptions
 from asyncpg.pool import PoolConnectionProxy
 
 # What the pool lends: a proxy that forwards to the connection it holds. asyncpg makes
@@ -39,4 +40,14 @@ DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
+)
+# The narrower set: the connection or the server is gone, whatever was asked. A
+# PostgresError outside it (bad data, a constraint) is about the statement sent.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
 )

@@ -22,8 +22,8 @@ from uuid import UUID
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from service.db.connection import CONNECTION_LOST
 from service.eligibility.answers import Question, decide_each
-from service.errors import ServiceError
 from service.repo.eligibility import DecisionRow
 
 MAX_BATCH = 256
@@ -79,6 +79,27 @@ class DecisionBatcher:
         with contextlib.suppress(Exception):
             await self._pool.release(conn)
 
+    async def _answer(self, batch: list[_Pending]) -> list[DecisionRow | Exception]:
+        """Each question's decision or error. A batch that fails as a whole is asked again
+        question by question, so one question the database refuses fails alone."""
+        try:
+            conn = await self._connection()
+            return list(
+                await decide_each(
+                    conn,
+                    [p.question for p in batch],
+                    requested_by=[p.requested_by for p in batch],
+                )
+            )
+        except Exception as exc:
+            await self._hand_back()
+            if len(batch) == 1 or isinstance(exc, CONNECTION_LOST):
+                return [exc] * len(batch)  # the database is away: asking again would not help
+        answers: list[DecisionRow | Exception] = []
+        for pending in batch:
+            answers.extend(await self._answer([pending]))
+        return answers
+
     async def decide(self, question: Question, *, requested_by: UUID) -> DecisionRow:
         """A stored decision for one question; an unknown candidate or tier raises its error."""
         pending = _Pending(question, requested_by)
@@ -104,23 +125,11 @@ class DecisionBatcher:
             batch = [p for p in taken if not p.answer.cancelled()]  # nobody waits for those
             if not batch:
                 continue
-            try:
-                conn = await self._connection()
-                answers = await decide_each(
-                    conn,
-                    [p.question for p in batch],
-                    requested_by=[p.requested_by for p in batch],
-                )
-            except Exception as exc:  # every waiter gets the failure, not just one
-                await self._hand_back()
-                for pending in batch:
-                    if not pending.answer.done():
-                        pending.answer.set_exception(exc)
-                continue
+            answers = await self._answer(batch)
             for pending, answer in zip(batch, answers, strict=True):
                 if pending.answer.done():
                     continue
-                if isinstance(answer, ServiceError):
+                if isinstance(answer, Exception):
                     pending.answer.set_exception(answer)
                 else:
                     pending.answer.set_result(answer)

@@ -18,7 +18,7 @@ from service.auth_types import Principal
 from service.db.connection import Connection
 from service.eligibility.answers import as_uuid
 from service.errors import ConflictError, UnprocessableError
-from service.fields import At, Ref, Skill, Tier
+from service.fields import At, Ref, Skill, Tier, checked_time
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
 from service.repo.milestones import EngagementRow, MilestoneRow
@@ -155,7 +155,8 @@ async def open_milestone(conn: Connection, principal: Principal, data: Milestone
     if engagement is None:
         raise UnprocessableError(f"No engagement {data.engagement!r}.", field="engagement")
     opened = event_time(data.at, datetime.now(UTC))
-    if data.due < opened:
+    due = checked_time(data.due, "due")
+    if due < opened:
         raise UnprocessableError("A milestone cannot be due before it opens.", field="due")
     milestone_id = uuid4()
     await repo.insert_milestone(
@@ -166,7 +167,7 @@ async def open_milestone(conn: Connection, principal: Principal, data: Milestone
         tier=data.tier,
         skills=list(dict.fromkeys(data.skills)),
         amount=data.amount,
-        due_at=data.due,
+        due_at=due,
         opened_at=opened,
     )
     await reputation_repo.mark_dirty(conn, candidate_ids=[engagement.candidate_id])

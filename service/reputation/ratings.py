@@ -11,7 +11,7 @@ from service.auth_types import Principal
 from service.db.connection import Connection
 from service.eligibility.answers import as_uuid
 from service.errors import ConflictError, NotFoundError, UnprocessableError
-from service.fields import At, Stars
+from service.fields import At, Stars, checked_time
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
 from service.repo.milestones import MilestoneRow
@@ -33,6 +33,7 @@ def event_time(
     """An event's time: now when left out; never in the future, never before its milestone."""
     if at is None:
         return now
+    at = checked_time(at, "at")
     if at > now + CLOCK_SKEW:
         raise UnprocessableError("The event is dated in the future.", field="at")
     if not_before is not None and at < not_before:

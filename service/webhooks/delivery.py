@@ -24,7 +24,7 @@ from scoring.grading.verdicts import Grade
 from service.db.connection import DATABASE_UNAVAILABLE, Connection
 from service.repo import webhooks as repo
 from service.repo.submissions import SubmissionRow
-from service.webhooks.targets import private_target
+from service.webhooks.targets import private_target, url_problem
 
 log = logging.getLogger("trialgate.webhooks")
 
@@ -102,7 +102,9 @@ async def _attempt(
     started = time.monotonic()
     status: int | None = None
     error: str | None = None
-    refused = None if allow_private else await private_target(delivery.url)
+    refused = url_problem(delivery.url)
+    if refused is None and not allow_private:
+        refused = await private_target(delivery.url)
     if refused:
         error = f"not delivered: {refused}"
     else:
@@ -113,7 +115,7 @@ async def _attempt(
             status = response.status_code
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
-        except httpx.HTTPError as exc:
+        except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
     duration_ms = int((time.monotonic() - started) * 1000)
     attempts = delivery.attempts + 1
@@ -150,6 +152,9 @@ async def run_deliveries(
                 sent = await deliver_due(pool, client, allow_private=allow_private)
             except DATABASE_UNAVAILABLE as exc:
                 log.warning("webhook deliveries paused, database unavailable: %s", exc)
+                sent = 0
+            except Exception:  # a bug must not stop deliveries for good: logged, retried
+                log.exception("webhook deliveries failed")
                 sent = 0
             if not sent:
                 with contextlib.suppress(TimeoutError):
