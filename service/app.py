@@ -29,6 +29,7 @@ from service.eligibility.batching import DecisionBatcher
 from service.errors import EXCEPTION_HANDLERS
 from service.fields import refuse_nul_in_url
 from service.grading.sandboxes import SandboxProvider
+from service.openapi import document
 from service.reputation.refresh import run_refresher
 from service.reputation.scorers import Scorers
 from service.settings import Settings
@@ -118,4 +119,5 @@ def create_app(
         logging_config=None,
     )
     app.state.settings = settings
+    document(app, public={"/health": [], "/ready": [503]})
     return app

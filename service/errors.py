@@ -93,6 +93,7 @@ class NotScoredYetError(ConflictError):
 
 NOT_SCORED_YET = ResponseSpec(
     data_container=Problem,
+    generate_examples=False,
     media_type=PROBLEM_JSON,
     description=(
         "Not scored yet (type urn:trialgate:not-scored-yet): the candidate exists but has no "

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
 import tarfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
 import asyncpg
+import httpx
 import msgspec
+import uvicorn
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from service.auth import create_key
@@ -87,3 +94,31 @@ def wait_scored(client: TestClient, headers: dict[str, str], candidate_id: objec
             body: dict = response.json()
             return body
         time.sleep(0.1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serving(app: Litestar) -> Iterator[str]:
+    """The app on a real loopback port, with its lifespan; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="test-server", daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)

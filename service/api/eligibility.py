@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from scoring.eligibility import PolicyRules, TrialRequirement
@@ -156,6 +157,13 @@ class PolicyController(Controller):
         "/{tier:str}",
         summary="Set a tier's policy: a new version (the same body changes nothing)",
         guards=[allow("admin")],
+        responses={
+            201: ResponseSpec(
+                data_container=PolicyOut,
+                generate_examples=False,
+                description="A new version was stored (200: the body equals the current one)",
+            )
+        },
     )
     async def replace(
         self,

@@ -62,9 +62,9 @@ class ModelOut(msgspec.Struct, frozen=True, kw_only=True):
     version: str
     promoted: bool
     decision: str
-    metrics: dict[str, float | int | None]
+    metrics: dict[str, float | None]
     compared_with: str | None
-    compared_metrics: dict[str, float | int | None] | None
+    compared_metrics: dict[str, float | None] | None
     trained_as_of: str | None
     holdout_from: str | None
     n_train: int | None

@@ -4,22 +4,17 @@ and the same app served by uvicorn (with its worker on the real engine) for the 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import msgspec
 import pytest
-import uvicorn
 from litestar.testing import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.support import Caller, import_example, new_caller
+from tests.support import Caller, import_example, new_caller, serving
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -126,34 +121,8 @@ def sign_in(client: TestClient, person: Person) -> None:
     assert response.status_code == 303, response.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(web_settings: Settings, lru_trial: str) -> Iterator[str]:
     """The whole service on a real port, grading with its embedded worker on the real engine."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(web_settings, embedded_worker=True),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="web-test-server", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    assert httpx.get(f"{base}/health", timeout=10).status_code == 200
-    try:
+    with serving(create_app(web_settings, embedded_worker=True)) as base:
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)

@@ -1,0 +1,140 @@
+"""The OpenAPI document as the contract: every error an operation can answer, as it is sent.
+
+Litestar documents what a handler returns; what the rest of the service answers
+(guards, validation, the database going away, problem details instead of its own
+error shape) is added here, from the same facts the service acts on: an
+operation's guard, its path parameters, its method. Downloads and the bodies
+read by hand (a submission, an event history) are described as they are.
+A test fuzzes every operation against this document (tests/service/test_openapi_contract.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+
+from service.auth import RoleGuard
+from service.errors import PROBLEM_JSON
+
+PROBLEM = Reference(ref="#/components/schemas/Problem")
+BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+ERRORS = {
+    400: "Invalid request: a parameter or the body does not match the schema (`field` names it)",
+    401: "No API key, or one that is unknown or revoked",
+    403: "The key's role may not do this",
+    404: "No such resource, or not one this key may see",
+    409: "Conflicts with the current state (a duplicate, another answer already given, or "
+    "an Idempotency-Key reused with a different request)",
+    413: "The body is larger than this operation accepts",
+    422: "Well-formed, but refused by a rule (`field` names the value at fault)",
+    503: "The database or the Docker engine is unavailable; retry later",
+}
+
+# Bodies some handlers read themselves, so Litestar cannot see them.
+SUBMISSION_BODY = RequestBody(
+    required=True,
+    description="The candidate's files: a tar.gz or zip archive, or a JSON map of path to text",
+    content={
+        "multipart/form-data": OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["archive"],
+                properties={
+                    "archive": BINARY,
+                    "candidate_id": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.UUID),
+                },
+            )
+        ),
+        "application/json": OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["files"],
+                properties={
+                    "files": Schema(
+                        type=OpenAPIType.OBJECT,
+                        additional_properties=Schema(type=OpenAPIType.STRING),
+                    ),
+                    "candidate_id": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.UUID),
+                },
+            )
+        ),
+    },
+)
+EVENTS_BODY = RequestBody(
+    required=True,
+    description="One JSON event per line (format: scoring/reputation/events.py)",
+    content={"application/x-ndjson": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))},
+)
+READ_BY_HAND = {
+    ("POST", "/v1/trials/{trial_id}/submissions"): SUBMISSION_BODY,
+    ("POST", "/v1/events:import"): EVENTS_BODY,
+}
+DOWNLOADS = {
+    ("GET", "/v1/trials/{trial_id}/starter"): ("application/gzip", "application/zip"),
+}
+
+
+def _problem(status: int) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=ERRORS[status], content={PROBLEM_JSON: OpenAPIMediaType(schema=PROBLEM)}
+    )
+
+
+def statuses(path: str, method: str, handler: HTTPRouteHandler) -> list[int]:
+    """The error statuses an operation can answer, from how the service treats it."""
+    found = [400, 503]
+    if any(isinstance(g, RoleGuard) for g in handler.resolve_guards()):
+        found += [401, 403]
+    if "{" in path:
+        found.append(404)
+    if method in WRITES:
+        found += [404, 409, 413, 422]
+    return sorted(set(found))
+
+
+def document(app: Litestar, *, public: dict[str, list[int]]) -> None:
+    """Complete the app's OpenAPI document in place, before anyone has read it.
+
+    `public`: paths that take no key, with the error statuses they can answer."""
+    openapi = app.openapi_schema
+    for route in app.routes:
+        path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.path)
+        item = (openapi.paths or {}).get(path)
+        if item is None:
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if not isinstance(handler, HTTPRouteHandler):
+                continue
+            for method in handler.http_methods:
+                operation: Operation | None = getattr(item, method.lower(), None)
+                if operation is None:
+                    continue
+                responses = operation.responses if operation.responses is not None else {}
+                operation.responses = responses
+                if path in public:
+                    operation.security = []
+                    responses.pop("400", None)  # Litestar's own shape; these take no input
+                for status in public[path] if path in public else statuses(path, method, handler):
+                    if str(status) not in responses or status == 400:
+                        responses[str(status)] = _problem(status)
+                if (method, path) in READ_BY_HAND:
+                    operation.request_body = READ_BY_HAND[(method, path)]
+                if (method, path) in DOWNLOADS:
+                    ok = responses["200"]
+                    assert isinstance(ok, OpenAPIResponse)
+                    ok.content = {
+                        t: OpenAPIMediaType(schema=BINARY) for t in DOWNLOADS[(method, path)]
+                    }
