@@ -18,6 +18,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     payload: dict[str, Any]
     attempts: int
     max_attempts: int
+    infra_failures: int = 0  # faults of the engine or sandbox: they space retries, never park
 
 
 async def enqueue(
@@ -45,7 +46,7 @@ async def claim(conn: Connection, *, owner: str, lease: timedelta) -> Job | None
         "  (state = 'queued' AND run_after <= now()) "
         "  OR (state = 'running' AND lease_expires_at < now()) "
         "  ORDER BY run_after, id FOR UPDATE SKIP LOCKED LIMIT 1) "
-        "RETURNING id, kind, submission_id, payload, attempts, max_attempts",
+        "RETURNING id, kind, submission_id, payload, attempts, max_attempts, infra_failures",
         owner,
         lease,
     )
@@ -80,6 +81,23 @@ async def retry_later(
 ) -> bool:
     done = await conn.fetchval(
         "UPDATE jobs SET state = 'queued', run_after = now() + $3, last_error = $4, "
+        "lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
+        job_id,
+        owner,
+        delay,
+        error,
+    )
+    return bool(done)
+
+
+async def wait_for_infrastructure(
+    conn: Connection, *, job_id: int, owner: str, delay: timedelta, error: str
+) -> bool:
+    """Back in the queue after an infrastructure fault, without using up an attempt."""
+    done = await conn.fetchval(
+        "UPDATE jobs SET state = 'queued', run_after = now() + $3, last_error = $4, "
+        "attempts = greatest(attempts - 1, 0), infra_failures = infra_failures + 1, "
         "lease_owner = NULL, lease_expires_at = NULL "
         "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
         job_id,

@@ -107,9 +107,11 @@ async def get_archive(conn: Connection, *, submission_id: UUID) -> bytes | None:
 
 
 async def set_status(conn: Connection, *, submission_id: UUID, status: SubmissionStatus) -> None:
+    """Graded is final: a late write from a worker that lost its job cannot take it back."""
     await conn.execute(
         "UPDATE submissions SET status = $2, "
-        "graded_at = CASE WHEN $2 = 'graded' THEN now() ELSE graded_at END WHERE id = $1",
+        "graded_at = CASE WHEN $2 = 'graded' THEN now() ELSE graded_at END "
+        "WHERE id = $1 AND status <> 'graded'",
         submission_id,
         status,
     )

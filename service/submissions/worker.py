@@ -37,6 +37,7 @@ log = logging.getLogger("trialgate.worker")
 
 GRADE = "grade"
 MAX_BACKOFF_SECONDS = 60.0
+MAX_CLAIM_WAIT_SECONDS = 5.0  # between claims while the database is away
 # SQLSTATE classes 22 and 23: the data itself is wrong, not the database's state.
 REFUSED_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
@@ -78,21 +79,30 @@ class Worker:
         """Claim and grade until `stop` is set; then let running jobs finish (drain)."""
         running: set[asyncio.Task[None]] = set()
         log.info("worker started", extra={"owner": self.owner, "slots": self.config.slots})
+        failures = 0  # claims failed in a row: spaces the next try and the log lines
         while not stop.is_set():
             claimed = None
             if len(running) < self.config.slots:
                 try:
                     async with self.pool.acquire() as conn:
                         claimed = await jobs_repo.claim(conn, owner=self.owner, lease=self._lease)
-                except DATABASE_UNAVAILABLE as exc:
-                    log.warning("claiming failed, database unavailable: %s", exc)
+                    if failures:
+                        log.info("claiming works again after %s failures", failures)
+                    failures = 0
+                except Exception as exc:  # a dependency or a bug: never the end of the worker
+                    failures += 1
+                    if failures == 1 or failures % 30 == 0:
+                        log.warning("claiming failed (%s in a row): %r", failures, exc)
             if claimed is not None:
                 task = asyncio.create_task(self._process(claimed))
                 running.add(task)
                 task.add_done_callback(running.discard)
                 continue
+            wait = self.config.poll_seconds
+            if failures:
+                wait = min(MAX_CLAIM_WAIT_SECONDS, self.config.poll_seconds * 2**failures)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.config.poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
         if running:
             log.info("draining", extra={"running": len(running)})
             await asyncio.gather(*running, return_exceptions=True)
@@ -111,13 +121,15 @@ class Worker:
             # The database refused what the job tried to store: the same data would be
             # refused on every run, so waiting for the lease to expire would loop for ever.
             log.exception("job %s: the database refused its data", job.id)
-            await self._park(job, f"the database refused the result ({exc.sqlstate})")
+            with contextlib.suppress(*DATABASE_UNAVAILABLE):
+                await self._park(job, f"the database refused the result ({exc.sqlstate})")
         except DATABASE_UNAVAILABLE as exc:
             # the database went away mid-job: the lease will expire and the job runs again
             log.warning("job %s interrupted by the database: %s", job.id, exc)
         except Exception:
             log.exception("job %s failed unexpectedly", job.id)
-            await self._retry_or_park(job, "internal error in the worker")
+            with contextlib.suppress(*DATABASE_UNAVAILABLE):  # else the lease expires: runs again
+                await self._retry_or_park(job, "internal error in the worker")
         finally:
             heartbeat.cancel()
 
@@ -142,6 +154,8 @@ class Worker:
                 await self._park(job, "submission not found")
                 return
             version = await trials_repo.get_version(conn, version_id=submission.trial_version_id)
+            if not await jobs_repo.renew(conn, job_id=job.id, owner=self.owner, lease=self._lease):
+                raise _LeaseLostError  # taken over before this worker began
             await submissions_repo.set_status(conn, submission_id=submission_id, status="running")
         assert version is not None  # a foreign key
         package = cached_package(version.content_hash, version.package)
@@ -152,8 +166,13 @@ class Worker:
             )
         except SandboxError as exc:
             self.provider.reset()
-            log.warning("sandbox failed on job %s (attempt %s): %s", job.id, job.attempts, exc)
-            await self._retry_or_park(job, f"sandbox unavailable: {exc}")
+            log.warning(
+                "sandbox failed on job %s (infrastructure fault %s): %s",
+                job.id,
+                job.infra_failures + 1,
+                exc,
+            )
+            await self._wait_for_infrastructure(job, f"sandbox unavailable: {exc}")
             return
         async with self.pool.acquire() as conn, conn.transaction():
             if not await jobs_repo.complete(conn, job_id=job.id, owner=self.owner):
@@ -188,16 +207,31 @@ class Worker:
     ) -> Grade:
         return grade_submission(self.provider.get(), package, files, expected_tests=expected)
 
+    async def _wait_for_infrastructure(self, job: jobs_repo.Job, reason: str) -> None:
+        """The engine or sandbox failed, not the submission: the job waits for it with a
+        capped backoff, however long that takes, and the attempt is not counted."""
+        delay = backoff(job.infra_failures + 1, self.config.backoff_base_seconds)
+        async with self.pool.acquire() as conn, conn.transaction():
+            waiting = await jobs_repo.wait_for_infrastructure(
+                conn, job_id=job.id, owner=self.owner, delay=delay, error=reason
+            )
+            if waiting and job.submission_id:
+                await submissions_repo.set_status(
+                    conn, submission_id=job.submission_id, status="queued"
+                )
+
     async def _retry_or_park(self, job: jobs_repo.Job, reason: str) -> None:
         async with self.pool.acquire() as conn:
             if job.attempts >= job.max_attempts:
                 await self._park(job, reason, conn=conn)
-            else:
-                delay = backoff(job.attempts, self.config.backoff_base_seconds)
-                await jobs_repo.retry_later(
+                return
+            delay = backoff(job.attempts, self.config.backoff_base_seconds)
+            async with conn.transaction():
+                # Only the lease holder moves the job; a worker that lost it writes nothing.
+                requeued = await jobs_repo.retry_later(
                     conn, job_id=job.id, owner=self.owner, delay=delay, error=reason
                 )
-                if job.submission_id:
+                if requeued and job.submission_id:
                     await submissions_repo.set_status(
                         conn, submission_id=job.submission_id, status="queued"
                     )

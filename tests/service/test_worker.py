@@ -10,16 +10,24 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 import asyncpg
 import pytest
 from litestar.testing import TestClient
 
+from scoring.grading.verdicts import Grade
 from service.app import create_app
 from service.cli.runtime import migrate
+from service.db.pool import create_pool
+from service.grading.sandboxes import SandboxProvider
 from service.infra import postgres
+from service.repo import jobs as jobs_repo
+from service.repo import submissions as submissions_repo
 from service.settings import Settings
+from service.submissions.worker import Worker
 from tests.service.test_api_roles import SOLUTION, wait_graded
 from tests.support import EXAMPLES, folder_files, tar_gz
 
@@ -104,7 +112,8 @@ async def _job(database_url: str, submission_id: str) -> asyncpg.Record:
     conn = await asyncpg.connect(database_url)
     try:
         return await conn.fetchrow(
-            "SELECT j.state, j.attempts, j.lease_owner, j.last_error, s.status, "
+            "SELECT j.state, j.attempts, j.max_attempts, j.infra_failures, j.lease_owner, "
+            "j.last_error, s.status, "
             "(SELECT count(*) FROM results r WHERE r.submission_id = s.id) AS results "
             "FROM jobs j JOIN submissions s ON s.id = j.submission_id WHERE s.id = $1",
             submission_id,
@@ -173,9 +182,10 @@ async def test_sigterm_drains_running_jobs_and_claims_no_new_ones(quiet_service,
     assert (await _job(isolated_database, waiting_id))["state"] == "queued"
 
 
-async def test_with_the_engine_down_the_api_serves_and_jobs_park_without_a_verdict(
+async def test_an_engine_outage_longer_than_every_attempt_loses_nothing(
     settings: Settings, quiet_service, isolated_database, tmp_path: Path
 ):
+    """Infrastructure faults wait for the engine and use up none of the candidate's attempts."""
     _, admin, candidate = quiet_service
     dead_engine = _settings(
         settings,
@@ -187,15 +197,60 @@ async def test_with_the_engine_down_the_api_serves_and_jobs_park_without_a_verdi
         assert down.get("/v1/trials", headers=admin).status_code == 200
         submission_id = _submit(down, admin, candidate, SOLUTION)
         row = await _wait_job(
-            isolated_database, submission_id, lambda r: r["state"] == "failed", wait_seconds=60
+            isolated_database,
+            submission_id,
+            lambda r: r["infra_failures"] > r["max_attempts"],
+            wait_seconds=60,
         )
-        assert row["attempts"] == 5
+        assert row["state"] in ("queued", "running") and row["attempts"] <= 1
         assert "sandbox" in row["last_error"]
         body = down.get(f"/v1/submissions/{submission_id}", headers=admin).json()
-        assert body["status"] == "failed"
-        assert "result" not in body
-        assert "infrastructure" in body["error"]
+        assert body["status"] in ("queued", "running") and "result" not in body
         assert down.get("/ready").status_code == 503
+    # the engine is back: the same job is graded, once, on its merits
+    with TestClient(
+        create_app(_settings(settings, isolated_database), embedded_worker=True), timeout=60
+    ) as up:
+        graded = wait_graded(up, submission_id, admin)
+        assert graded["status"] == "graded" and graded["result"]["verdict"] == "accepted"
+    row = await _job(isolated_database, submission_id)
+    assert (row["state"], row["results"]) == ("done", 1)
+
+
+async def test_a_worker_that_lost_its_job_cannot_requeue_a_graded_submission(
+    settings: Settings, quiet_service, isolated_database
+):
+    """The race: worker A's lease expires, B grades the job, then A's late retry arrives."""
+    _, admin, candidate = quiet_service
+    submission_id = _submit(quiet_service[0], admin, candidate, SOLUTION)
+    pool = await create_pool(isolated_database)
+    try:
+        late = Worker(pool, SandboxProvider(settings.docker_host, pool_size=0))
+        async with pool.acquire() as conn:
+            job = await jobs_repo.claim(conn, owner=late.owner, lease=timedelta(seconds=30))
+            assert job is not None
+            await conn.execute("UPDATE jobs SET lease_expires_at = now() - interval '1 s'")
+            taken = await jobs_repo.claim(conn, owner="other-worker", lease=timedelta(seconds=30))
+            assert taken is not None and taken.id == job.id
+            async with conn.transaction():
+                assert await jobs_repo.complete(conn, job_id=job.id, owner="other-worker")
+                grade = Grade(verdict="accepted", score=1.0, summary="ok")
+                await submissions_repo.insert_result(
+                    conn, submission_id=UUID(submission_id), grade=grade
+                )
+                await submissions_repo.set_status(
+                    conn, submission_id=UUID(submission_id), status="graded"
+                )
+        await late._retry_or_park(job, "a late failure")
+        await late._wait_for_infrastructure(job, "a late engine fault")
+        async with pool.acquire() as conn:
+            await submissions_repo.set_status(  # any late write, from anyone
+                conn, submission_id=UUID(submission_id), status="running"
+            )
+    finally:
+        await pool.close()
+    row = await _job(isolated_database, submission_id)
+    assert (row["state"], row["status"], row["results"]) == ("done", "graded", 1)
 
 
 def test_graded_results_survive_a_postgres_restart_under_a_running_service(
