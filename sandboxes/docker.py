@@ -11,7 +11,9 @@ infrastructure's: a raised SandboxError, retried. After it, the run belongs to
 the candidate unless a check that does not depend on the submission shows the
 infrastructure failed: the engine erring or unreachable, the container gone,
 or the runtime reporting an error of its own. So a silent harness past the wall
-time plus a grace is `timeout`, more bytes than a healthy harness writes is
+time plus a grace is `timeout` (unless the engine then fails a ping, or the
+container shows the harness ended cleanly and its report was lost: a stalled
+engine, not a slow candidate), more bytes than a healthy harness writes is
 `output_limit`, the kernel's OOM kill of the container is `oom`, and any other
 ending without a readable report is `no_report`, counted against the candidate.
 """
@@ -64,6 +66,7 @@ LABEL = "trialgate.sandbox"
 OWNER_LABEL = "trialgate.owner"
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 GRACE_SECONDS = 10.0  # the host's backstop beyond the harness's own wall clock
+ENGINE_CHECK_SECONDS = 5.0  # a ping that does not answer in this long: the engine stalled
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +224,7 @@ class DockerSandbox:
                 log.warning("unreadable report from sandbox %s", container, exc_info=True)
                 return RunOutcome(status="no_report", exit_code=None, duration_ms=elapsed_ms)
         if reply.ending == "timeout":
+            self._blame_a_silent_run(container)
             return RunOutcome(status="timeout", exit_code=None, duration_ms=elapsed_ms)
         if reply.ending == "overflow":
             return RunOutcome(
@@ -242,6 +246,24 @@ class DockerSandbox:
             stderr,
         )
         return RunOutcome(status="no_report", exit_code=None, duration_ms=elapsed_ms)
+
+    def _blame_a_silent_run(self, container: str) -> None:
+        """No report by the wall time plus the grace: the candidate's, unless a check that
+        does not depend on the submission shows the engine stalled. Raises SandboxError when
+        the engine does not answer now, or when the harness ended cleanly (it exits 0 only
+        after writing its report) and the report was lost on the way."""
+        try:
+            answered = self._api.get(self._api._url("/_ping"), timeout=ENGINE_CHECK_SECONDS)
+        except requests.exceptions.RequestException as exc:
+            raise SandboxError(
+                f"the Docker engine stopped answering during the run: {exc}"
+            ) from exc
+        if answered.status_code != 200:
+            raise SandboxError(f"the Docker engine answered {answered.status_code} to a ping")
+        with engine_errors("inspecting a silent sandbox container"):
+            state = self._api.inspect_container(container)["State"]
+        if not state.get("Running") and state.get("ExitCode") == 0 and not state.get("OOMKilled"):
+            raise SandboxError("the harness finished but its report never arrived")
 
     def _remove(self, container: str) -> None:
         """Force-remove; never raises, so it can sit in `finally` without masking

@@ -4,7 +4,10 @@ fresh per run, always removed, engine failures raised as SandboxError."""
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +23,8 @@ from sandboxes.interfaces import (
     RunSpec,
     SandboxError,
 )
-from tests.sandboxes.conftest import as_candidate
+from service.settings import load_state, settings_from_environment
+from tests.sandboxes.conftest import as_candidate, make_spec
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("sandbox")]
 
@@ -198,3 +202,39 @@ def test_unreachable_engine_raises_sandbox_error(tmp_path: Path) -> None:
     absent.close()
     del info
     gc.collect()
+
+
+def test_an_engine_that_stalls_mid_run_is_the_infrastructures_fault_not_a_timeout(
+    client: docker.DockerClient, image: str
+) -> None:
+    """The engine freezes after the harness said `started` and stays frozen past the wall
+    time: no report arrives, but the run is a SandboxError (retried), never `timeout`."""
+    state = load_state(settings_from_environment().data_dir)
+    if not state.started_dockerd or not state.dockerd_pid:
+        pytest.skip("needs the private dockerd that `trialgate infra up` started")
+    spec = make_spec(
+        {
+            "submission/answer.py": "def answer():\n    return 42\n",
+            "tests/test_answer.py": (
+                "import time\nfrom answer import answer\n\n\n"
+                "def test_answer():\n    time.sleep(2)\n    assert answer() == 42\n"
+            ),
+        },
+        image=image,
+        wall_seconds=4,
+    )
+    with DockerSandbox(client, pool_size=1) as box:
+        assert box.run(spec).status == "ok"  # fills the pool for this spec's kind of run
+        deadline = time.monotonic() + 60
+        while not box.idle_containers():  # warm: the run starts the moment it is asked
+            assert time.monotonic() < deadline, "the pool never filled"
+            time.sleep(0.1)
+        freeze = threading.Timer(0.8, os.kill, (state.dockerd_pid, signal.SIGSTOP))
+        freeze.start()
+        try:
+            with pytest.raises(SandboxError, match="stopped answering"):
+                box.run(spec)
+        finally:
+            freeze.cancel()
+            os.kill(state.dockerd_pid, signal.SIGCONT)
+    assert client.ping()
