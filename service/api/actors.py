@@ -63,7 +63,7 @@ async def _create(
     request: Request[Any, Any, Any],
     idempotency_key: str | None,
 ) -> Response[ActorOut]:
-    if replay := await replayed(conn, principal, request, idempotency_key):
+    if replay := await replayed(conn, principal, request, idempotency_key, data):
         return replay.response()
     row = await register(
         conn,

@@ -51,7 +51,7 @@ class EngagementController(Controller):
         data: JSONBody[EngagementIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[EngagementOut]:
-        if replay := await replayed(conn, principal, request, idempotency_key):
+        if replay := await replayed(conn, principal, request, idempotency_key, data):
             return replay.response()
         out = await record_engagement(conn, principal, data)
         return await answer(conn, principal, idempotency_key, out, status_code=201)
@@ -70,7 +70,7 @@ class MilestoneController(Controller):
         data: JSONBody[MilestoneIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
-        if replay := await replayed(conn, principal, request, idempotency_key):
+        if replay := await replayed(conn, principal, request, idempotency_key, data):
             return replay.response()
         out = await open_milestone(conn, principal, data)
         return await answer(
@@ -110,7 +110,7 @@ class MilestoneController(Controller):
         data: JSONBody[OutcomeIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
-        if replay := await replayed(conn, principal, request, idempotency_key):
+        if replay := await replayed(conn, principal, request, idempotency_key, (milestone, data)):
             return replay.response()
         out, recorded = await record_outcome(conn, principal, milestone, data)
         return await answer(
@@ -132,7 +132,7 @@ class MilestoneController(Controller):
         data: JSONBody[RatingIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[MilestoneOut]:
-        if replay := await replayed(conn, principal, request, idempotency_key):
+        if replay := await replayed(conn, principal, request, idempotency_key, (milestone, data)):
             return replay.response()
         out = await record_rating(conn, principal, milestone, data)
         return await answer(conn, principal, idempotency_key, out, status_code=201)

@@ -26,11 +26,20 @@ IdempotencyHeader = Annotated[
 
 
 async def replayed(
-    conn: Connection, principal: Principal, request: Request[Any, Any, Any], key: str | None
+    conn: Connection,
+    principal: Principal,
+    request: Request[Any, Any, Any],
+    key: str | None,
+    content: object,
 ) -> Replay | None:
+    """The stored answer when `key` was used before; None for a first request.
+
+    `content` is the request as the handler decoded it, so the same request sent again
+    with other whitespace, key order or archive packing is the same request."""
     if key is None:
         return None
-    fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
+    canonical = msgspec.json.encode(content, order="sorted")
+    fingerprint = request_fingerprint(request.method, request.url.path, canonical)
     return await begin(
         conn,
         principal,

@@ -28,13 +28,13 @@ from service.submissions.service import (
     submission_out,
     visible_submission,
 )
-from trials.submissions import read_submission
+from trials.submissions import read_submission, submission_sha256
 
 
 async def _read_body(
     request: Request[Any, Any, Any],
-) -> tuple[dict[str, bytes], UUID | None, bytes]:
-    """The candidate's files from a multipart archive or a JSON map, and the raw body."""
+) -> tuple[dict[str, bytes], UUID | None]:
+    """The candidate's files from a multipart archive or a JSON map, and whom they are for."""
     raw = await request.body()
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
@@ -49,7 +49,7 @@ async def _read_body(
                 raise ServiceError(
                     "A file's content must be a string of UTF-8 text.", field=f"files.{path}"
                 )
-        return read_submission(data.files), data.candidate_id, raw
+        return read_submission(data.files), data.candidate_id
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("archive")
@@ -60,7 +60,7 @@ async def _read_body(
             candidate_id = UUID(candidate) if isinstance(candidate, str) and candidate else None
         except ValueError as exc:
             raise ServiceError("candidate_id is not a UUID.", field="candidate_id") from exc
-        return read_submission(await upload.read()), candidate_id, raw
+        return read_submission(await upload.read()), candidate_id
     raise ServiceError(
         "Send multipart/form-data with an `archive` file, or JSON with a `files` map.",
         field="content-type",
@@ -85,12 +85,14 @@ class SubmissionController(Controller):
         trial_id: FromPath[str],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[Any]:
-        if replay := await replayed(conn, principal, request, idempotency_key):
+        files, requested = await _read_body(request)
+        # The files, not the bytes: the same files packed again are the same submission.
+        content = {"files": submission_sha256(files), "candidate_id": requested}
+        if replay := await replayed(conn, principal, request, idempotency_key, content):
             return replay.response()
         trial = await trials_repo.get_trial(conn, trial_id=trial_id)
         if trial is None:
             raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
-        files, requested, _ = await _read_body(request)
         submission_id = await create_submission(
             conn, principal, trial=trial, files=files, candidate_id=requested
         )

@@ -102,7 +102,7 @@ class WebhookController(Controller):
         data: JSONBody[WebhookIn],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[WebhookOut]:
-        if replay := await replayed(conn, principal, request, idempotency_key):
+        if replay := await replayed(conn, principal, request, idempotency_key, data):
             return replay.response()
         problem = url_problem(data.url)
         if problem is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import tarfile
 import zipfile
 
 import asyncpg
@@ -238,6 +239,44 @@ async def test_an_idempotent_resubmission_returns_the_first_answer(
     assert await _count(database_url, "submissions") == before
     other = api.post(path, json={"files": {"lru_cache.py": "x = 2\n"}}, headers=headers)
     _problem(other, 409, "Idempotency-Key")
+
+
+async def test_a_resend_of_the_same_files_packed_anew_is_the_same_request(
+    api: TestClient, callers: Callers, lru_trial: str, database_url: str
+):
+    """The fingerprint covers the content: files, not archive bytes; fields, not spacing."""
+    path = f"/v1/trials/{lru_trial}/submissions"
+    headers = {**callers.candidate.headers, "Idempotency-Key": f"repack-{os.urandom(4).hex()}"}
+    files = {"lru_cache.py": b"class LRUCache: pass\n", "util.py": b"X = 1\n"}
+
+    def packed(mtime: int, order: list[str]) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for name in order:
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime = len(files[name]), mtime
+                tar.addfile(info, io.BytesIO(files[name]))
+        return buffer.getvalue()
+
+    first = api.post(
+        path,
+        files={"archive": ("a.tar.gz", packed(1, ["lru_cache.py", "util.py"]), "application/gzip")},
+        headers=headers,
+    )
+    before = await _count(database_url, "submissions")
+    again = api.post(
+        path,
+        files={"archive": ("b.tar.gz", packed(2, ["util.py", "lru_cache.py"]), "application/gzip")},
+        headers=headers,
+    )
+    as_json = api.post(
+        path,
+        content=b'{ "files" : {"util.py": "X = 1\\n",  "lru_cache.py": "class LRUCache: pass\\n"}}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert first.status_code == again.status_code == as_json.status_code == 202, as_json.text
+    assert first.json()["id"] == again.json()["id"] == as_json.json()["id"]
+    assert await _count(database_url, "submissions") == before
 
 
 def test_registering_an_actor_twice_with_one_idempotency_key_creates_one(
