@@ -25,6 +25,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,11 @@ LABEL = "trialgate.sandbox"
 # never removes its containers, so the next sandbox on the same host does.
 OWNER_LABEL = "trialgate.owner"
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
+# Which sandbox made it, and the line of sandboxes it replaces: after an engine failure a
+# provider makes a new sandbox, and the old one's containers (its close failed with the
+# engine away) are the new one's to remove. Other sandboxes, even in the same process, are not.
+INSTANCE_LABEL = "trialgate.instance"
+LINEAGE_LABEL = "trialgate.lineage"
 GRACE_SECONDS = 10.0  # the host's backstop beyond the harness's own wall clock
 ENGINE_CHECK_SECONDS = 5.0  # a ping that does not answer in this long: the engine stalled
 
@@ -91,8 +97,12 @@ class DockerSandbox:
     """`Sandbox` on a Docker engine. `run` blocks; it is safe to call from several
     threads at once (e.g. via `asyncio.to_thread`)."""
 
-    def __init__(self, client: docker.DockerClient, *, pool_size: int = 2) -> None:
+    def __init__(
+        self, client: docker.DockerClient, *, pool_size: int = 2, lineage: str | None = None
+    ) -> None:
         self._api = client.api
+        self.instance = uuid.uuid4().hex
+        self.lineage = lineage or self.instance
         self._pool = WarmPool(self._start, self._remove, size=pool_size)
 
     def __enter__(self) -> DockerSandbox:
@@ -176,6 +186,8 @@ class DockerSandbox:
                 labels={
                     LABEL: "1",
                     OWNER_LABEL: OWNER,
+                    INSTANCE_LABEL: self.instance,
+                    LINEAGE_LABEL: self.lineage,
                     "trialgate.limits": f"{memory_mb}m/{pids}p/{cpus}c/{disk_mb}m",
                 },
                 host_config=host_config,
@@ -289,18 +301,24 @@ def _owner_gone(owner: str) -> bool:
     return False
 
 
-def remove_orphans(client: docker.DockerClient) -> int:
-    """Remove sandbox containers whose owning process on this host is gone; returns how many.
-
-    Safe beside other live workers on the same engine, unlike `remove_leftovers`.
-    """
+def remove_stale(client: docker.DockerClient, *, current: DockerSandbox) -> int:
+    """Remove the containers of sandboxes that `current` replaced (same lineage, lost when
+    an engine failure made their provider start over), and those of processes that died;
+    returns how many. Safe beside other live sandboxes and workers on the same engine."""
     with engine_errors("listing sandbox containers"):
         containers = client.api.containers(all=True, filters={"label": OWNER_LABEL})
     removed = 0
     for container in containers:
-        if not _owner_gone(container.get("Labels", {}).get(OWNER_LABEL, "")):
+        labels = container.get("Labels") or {}
+        owner = labels.get(OWNER_LABEL, "")
+        stale = (
+            owner == OWNER
+            and labels.get(LINEAGE_LABEL) == current.lineage
+            and labels.get(INSTANCE_LABEL) != current.instance
+        )
+        if not (stale or _owner_gone(owner)):
             continue
-        with engine_errors("removing an orphaned sandbox container"):
+        with engine_errors("removing a stale sandbox container"):
             try:
                 client.api.remove_container(container["Id"], force=True)
                 removed += 1

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 
-from sandboxes.docker import DockerSandbox, remove_orphans
+from sandboxes.docker import DockerSandbox, remove_stale
 from sandboxes.engine import connect
 from sandboxes.interfaces import Sandbox, SandboxError
 
@@ -21,6 +22,7 @@ class SandboxProvider:
         self._docker_host = docker_host
         self._pool_size = pool_size
         self._sandbox: DockerSandbox | None = None
+        self._lineage = uuid.uuid4().hex  # every sandbox this provider makes, in turn
         self._lock = threading.Lock()
 
     def get(self) -> Sandbox:
@@ -28,12 +30,15 @@ class SandboxProvider:
         with self._lock:
             if self._sandbox is None:
                 client = connect(self._docker_host)
-                removed = remove_orphans(client)
+                sandbox = DockerSandbox(client, pool_size=self._pool_size, lineage=self._lineage)
+                removed = remove_stale(client, current=sandbox)
                 if removed:
                     log.warning(
-                        "removed %s sandbox containers left by processes that died", removed
+                        "removed %s sandbox containers left by an earlier sandbox or a "
+                        "process that died",
+                        removed,
                     )
-                self._sandbox = DockerSandbox(client, pool_size=self._pool_size)
+                self._sandbox = sandbox
             return self._sandbox
 
     def reset(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from sandboxes.docker import LABEL, DockerSandbox, remove_leftovers
+from sandboxes.docker import LABEL, DockerSandbox, remove_leftovers, remove_stale
 from sandboxes.interfaces import (
     ImageMissingError,
     RunLimits,
@@ -24,7 +24,7 @@ from sandboxes.interfaces import (
     SandboxError,
 )
 from service.settings import load_state, settings_from_environment
-from tests.sandboxes.conftest import as_candidate, make_spec
+from tests.sandboxes.conftest import as_candidate, make_spec, sandbox_containers
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("sandbox")]
 
@@ -238,3 +238,26 @@ def test_an_engine_that_stalls_mid_run_is_the_infrastructures_fault_not_a_timeou
             freeze.cancel()
             os.kill(state.dockerd_pid, signal.SIGCONT)
     assert client.ping()
+
+
+def test_a_sandbox_made_after_an_engine_failure_removes_the_lost_ones_containers(
+    client: docker.DockerClient, image: str
+) -> None:
+    """An engine restart makes a worker start a new sandbox; the old one's close failed, so
+    its pooled containers are the new one's to remove, and nobody else's are touched."""
+    lost = DockerSandbox(client, pool_size=1)  # never closed: its close met a dead engine
+    lost.prewarm(image)
+    current = DockerSandbox(client, pool_size=1, lineage=lost.lineage)
+    current.prewarm(image)
+    bystander = DockerSandbox(client, pool_size=1)  # another line, same process: not touched
+    bystander.prewarm(image)
+    try:
+        before = sandbox_containers(client)
+        assert set(lost.idle_containers()) <= before
+        assert remove_stale(client, current=current) == len(lost.idle_containers())
+        after = sandbox_containers(client)
+        assert not set(lost.idle_containers()) & after
+        assert set(current.idle_containers() + bystander.idle_containers()) <= after
+    finally:
+        for sandbox in (current, lost, bystander):
+            sandbox.close()
