@@ -77,33 +77,27 @@ async def complete(conn: Connection, *, job_id: int, owner: str) -> bool:
 
 
 async def retry_later(
-    conn: Connection, *, job_id: int, owner: str, delay: timedelta, error: str
+    conn: Connection,
+    *,
+    job_id: int,
+    owner: str,
+    delay: timedelta,
+    error: str,
+    infrastructure: bool = False,
 ) -> bool:
+    """Back in the queue after `delay`, if `owner` still holds the job. An infrastructure
+    fault gives its attempt back and is counted apart: it spaces retries, never parks."""
     done = await conn.fetchval(
         "UPDATE jobs SET state = 'queued', run_after = now() + $3, last_error = $4, "
+        "attempts = CASE WHEN $5 THEN greatest(attempts - 1, 0) ELSE attempts END, "
+        "infra_failures = infra_failures + CASE WHEN $5 THEN 1 ELSE 0 END, "
         "lease_owner = NULL, lease_expires_at = NULL "
         "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
         job_id,
         owner,
         delay,
         error,
-    )
-    return bool(done)
-
-
-async def wait_for_infrastructure(
-    conn: Connection, *, job_id: int, owner: str, delay: timedelta, error: str
-) -> bool:
-    """Back in the queue after an infrastructure fault, without using up an attempt."""
-    done = await conn.fetchval(
-        "UPDATE jobs SET state = 'queued', run_after = now() + $3, last_error = $4, "
-        "attempts = greatest(attempts - 1, 0), infra_failures = infra_failures + 1, "
-        "lease_owner = NULL, lease_expires_at = NULL "
-        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
-        job_id,
-        owner,
-        delay,
-        error,
+        infrastructure,
     )
     return bool(done)
 

@@ -211,14 +211,8 @@ class Worker:
         """The engine or sandbox failed, not the submission: the job waits for it with a
         capped backoff, however long that takes, and the attempt is not counted."""
         delay = backoff(job.infra_failures + 1, self.config.backoff_base_seconds)
-        async with self.pool.acquire() as conn, conn.transaction():
-            waiting = await jobs_repo.wait_for_infrastructure(
-                conn, job_id=job.id, owner=self.owner, delay=delay, error=reason
-            )
-            if waiting and job.submission_id:
-                await submissions_repo.set_status(
-                    conn, submission_id=job.submission_id, status="queued"
-                )
+        async with self.pool.acquire() as conn:
+            await self._requeue(conn, job, delay, reason, infrastructure=True)
 
     async def _retry_or_park(self, job: jobs_repo.Job, reason: str) -> None:
         async with self.pool.acquire() as conn:
@@ -226,15 +220,31 @@ class Worker:
                 await self._park(job, reason, conn=conn)
                 return
             delay = backoff(job.attempts, self.config.backoff_base_seconds)
-            async with conn.transaction():
-                # Only the lease holder moves the job; a worker that lost it writes nothing.
-                requeued = await jobs_repo.retry_later(
-                    conn, job_id=job.id, owner=self.owner, delay=delay, error=reason
+            await self._requeue(conn, job, delay, reason, infrastructure=False)
+
+    async def _requeue(
+        self,
+        conn: Connection,
+        job: jobs_repo.Job,
+        delay: timedelta,
+        reason: str,
+        *,
+        infrastructure: bool,
+    ) -> None:
+        async with conn.transaction():
+            # Only the lease holder moves the job; a worker that lost it writes nothing.
+            requeued = await jobs_repo.retry_later(
+                conn,
+                job_id=job.id,
+                owner=self.owner,
+                delay=delay,
+                error=reason,
+                infrastructure=infrastructure,
+            )
+            if requeued and job.submission_id:
+                await submissions_repo.set_status(
+                    conn, submission_id=job.submission_id, status="queued"
                 )
-                if requeued and job.submission_id:
-                    await submissions_repo.set_status(
-                        conn, submission_id=job.submission_id, status="queued"
-                    )
 
     async def _park(
         self, job: jobs_repo.Job, reason: str, *, conn: Connection | None = None
