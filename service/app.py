@@ -55,8 +55,9 @@ def create_app(
         app.state.decisions = decisions = DecisionBatcher(pool)
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
+        app.state.worker = None
         if run_worker:
-            worker = Worker(pool, provider, WorkerConfig.from_settings(settings))
+            app.state.worker = worker = Worker(pool, provider, WorkerConfig.from_settings(settings))
             background = [
                 asyncio.create_task(worker.run(stop)),
                 asyncio.create_task(
@@ -119,5 +120,6 @@ def create_app(
         logging_config=None,
     )
     app.state.settings = settings
+    app.state.worker = None  # set by the lifespan when this process grades
     document(app, public={"/health": [], "/ready": [503]})
     return app

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 
 from sandboxes.engine import engine_answers
 from service.db.connection import DATABASE_UNAVAILABLE
+from service.submissions.worker import Worker
 
 CHECK_TIMEOUT = 3.0
 
@@ -44,12 +45,19 @@ async def _docker(docker_host: str) -> str:
     return "ok" if reason is None else f"down: {reason}"
 
 
-@get("/ready", tags=["health"], summary="Readiness: PostgreSQL and the Docker engine answer")
+@get(
+    "/ready",
+    tags=["health"],
+    summary="Readiness: PostgreSQL and the Docker engine answer, and the embedded worker claims",
+)
 async def ready(state: State) -> Response[Readiness]:
     postgres, docker = await asyncio.gather(
         _postgres(state.pool), _docker(state.settings.docker_host)
     )
     checks = {"postgres": postgres, "docker": docker}
+    worker: Worker | None = state.worker  # the embedded one, when this process grades
+    if worker is not None:
+        checks["worker"] = worker.state()
     down = [name for name, result in checks.items() if result != "ok"]
     body = Readiness(status="ok" if not down else "unavailable: " + ", ".join(down), checks=checks)
     return Response(body, status_code=503 if down else 200)

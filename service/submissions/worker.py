@@ -37,7 +37,7 @@ log = logging.getLogger("trialgate.worker")
 
 GRADE = "grade"
 MAX_BACKOFF_SECONDS = 60.0
-MAX_CLAIM_WAIT_SECONDS = 5.0  # between claims while the database is away
+MAX_CLAIM_WAIT_SECONDS = 2.0  # between claims while the database is away
 # SQLSTATE classes 22 and 23: the data itself is wrong, not the database's state.
 REFUSED_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
@@ -74,6 +74,11 @@ class Worker:
         self.config = config or WorkerConfig()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._lease = timedelta(seconds=self.config.lease_seconds)
+        self.problem: str | None = None  # why the worker cannot claim now; None when it can
+
+    def state(self) -> str:
+        """`ok`, or `degraded: <why>` while a dependency keeps it from claiming work."""
+        return "ok" if self.problem is None else f"degraded: {self.problem}"
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and grade until `stop` is set; then let running jobs finish (drain)."""
@@ -89,8 +94,10 @@ class Worker:
                     if failures:
                         log.info("claiming works again after %s failures", failures)
                     failures = 0
+                    self.problem = None
                 except Exception as exc:  # a dependency or a bug: never the end of the worker
                     failures += 1
+                    self.problem = f"claiming jobs failed: {str(exc) or type(exc).__name__}"
                     if failures == 1 or failures % 30 == 0:
                         log.warning("claiming failed (%s in a row): %r", failures, exc)
             if claimed is not None:
