@@ -19,6 +19,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     attempts: int
     max_attempts: int
     infra_failures: int = 0  # faults of the engine or sandbox: they space retries, never park
+    lease_generation: int = 0  # this claim's: every later write on the job must name it
 
 
 async def enqueue(
@@ -41,37 +42,49 @@ async def claim(conn: Connection, *, owner: str, lease: timedelta) -> Job | None
     """Take the next due job, or one whose lease expired (its worker died)."""
     row = await conn.fetchrow(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, "
+        "lease_generation = lease_generation + 1, "
         "lease_expires_at = now() + $2, heartbeat_at = now() "
         "WHERE id = (SELECT id FROM jobs WHERE "
         "  (state = 'queued' AND run_after <= now()) "
         "  OR (state = 'running' AND lease_expires_at < now()) "
         "  ORDER BY run_after, id FOR UPDATE SKIP LOCKED LIMIT 1) "
-        "RETURNING id, kind, submission_id, payload, attempts, max_attempts, infra_failures",
+        "RETURNING id, kind, submission_id, payload, attempts, max_attempts, infra_failures, "
+        "lease_generation",
         owner,
         lease,
     )
     return msgspec.convert(dict(row), Job) if row else None
 
 
-async def renew(conn: Connection, *, job_id: int, owner: str, lease: timedelta) -> bool:
+# Every write below must hold the lease: this worker (owner) and the claim it made
+# (generation), not an earlier one.
+
+
+async def renew(
+    conn: Connection, *, job_id: int, owner: str, generation: int, lease: timedelta
+) -> bool:
     """False when the lease was lost (another worker took the job over)."""
     renewed = await conn.fetchval(
-        "UPDATE jobs SET lease_expires_at = now() + $3, heartbeat_at = now() "
-        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
+        "UPDATE jobs SET lease_expires_at = now() + $4, heartbeat_at = now() "
+        "WHERE id = $1 AND lease_owner = $2 AND lease_generation = $3 AND state = 'running' "
+        "RETURNING true",
         job_id,
         owner,
+        generation,
         lease,
     )
     return bool(renewed)
 
 
-async def complete(conn: Connection, *, job_id: int, owner: str) -> bool:
+async def complete(conn: Connection, *, job_id: int, owner: str, generation: int) -> bool:
     done = await conn.fetchval(
         "UPDATE jobs SET state = 'done', finished_at = now(), lease_owner = NULL, "
-        "lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'running' "
+        "lease_expires_at = NULL "
+        "WHERE id = $1 AND lease_owner = $2 AND lease_generation = $3 AND state = 'running' "
         "RETURNING true",
         job_id,
         owner,
+        generation,
     )
     return bool(done)
 
@@ -81,6 +94,7 @@ async def retry_later(
     *,
     job_id: int,
     owner: str,
+    generation: int,
     delay: timedelta,
     error: str,
     infrastructure: bool = False,
@@ -88,13 +102,15 @@ async def retry_later(
     """Back in the queue after `delay`, if `owner` still holds the job. An infrastructure
     fault gives its attempt back and is counted apart: it spaces retries, never parks."""
     done = await conn.fetchval(
-        "UPDATE jobs SET state = 'queued', run_after = now() + $3, last_error = $4, "
-        "attempts = CASE WHEN $5 THEN greatest(attempts - 1, 0) ELSE attempts END, "
-        "infra_failures = infra_failures + CASE WHEN $5 THEN 1 ELSE 0 END, "
+        "UPDATE jobs SET state = 'queued', run_after = now() + $4, last_error = $5, "
+        "attempts = CASE WHEN $6 THEN greatest(attempts - 1, 0) ELSE attempts END, "
+        "infra_failures = infra_failures + CASE WHEN $6 THEN 1 ELSE 0 END, "
         "lease_owner = NULL, lease_expires_at = NULL "
-        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
+        "WHERE id = $1 AND lease_owner = $2 AND lease_generation = $3 AND state = 'running' "
+        "RETURNING true",
         job_id,
         owner,
+        generation,
         delay,
         error,
         infrastructure,
@@ -102,13 +118,15 @@ async def retry_later(
     return bool(done)
 
 
-async def park(conn: Connection, *, job_id: int, owner: str, error: str) -> bool:
+async def park(conn: Connection, *, job_id: int, owner: str, generation: int, error: str) -> bool:
     done = await conn.fetchval(
-        "UPDATE jobs SET state = 'failed', finished_at = now(), last_error = $3, "
+        "UPDATE jobs SET state = 'failed', finished_at = now(), last_error = $4, "
         "lease_owner = NULL, lease_expires_at = NULL "
-        "WHERE id = $1 AND lease_owner = $2 AND state = 'running' RETURNING true",
+        "WHERE id = $1 AND lease_owner = $2 AND lease_generation = $3 AND state = 'running' "
+        "RETURNING true",
         job_id,
         owner,
+        generation,
         error,
     )
     return bool(done)

@@ -116,7 +116,7 @@ class Worker:
         log.info("worker stopped", extra={"owner": self.owner})
 
     async def _process(self, job: jobs_repo.Job) -> None:
-        heartbeat = asyncio.create_task(self._keep_lease(job.id))
+        heartbeat = asyncio.create_task(self._keep_lease(job))
         try:
             if job.kind == GRADE and job.submission_id is not None:
                 await self._grade(job, job.submission_id)
@@ -140,18 +140,22 @@ class Worker:
         finally:
             heartbeat.cancel()
 
-    async def _keep_lease(self, job_id: int) -> None:
+    async def _keep_lease(self, job: jobs_repo.Job) -> None:
         while True:
             await asyncio.sleep(self.config.lease_seconds / 3)
             try:
                 async with self.pool.acquire() as conn:
                     if not await jobs_repo.renew(
-                        conn, job_id=job_id, owner=self.owner, lease=self._lease
+                        conn,
+                        job_id=job.id,
+                        owner=self.owner,
+                        generation=job.lease_generation,
+                        lease=self._lease,
                     ):
-                        log.warning("lease on job %s lost", job_id)
+                        log.warning("lease on job %s lost", job.id)
                         return
             except DATABASE_UNAVAILABLE as exc:
-                log.warning("renewing the lease on job %s failed: %s", job_id, exc)
+                log.warning("renewing the lease on job %s failed: %s", job.id, exc)
 
     async def _grade(self, job: jobs_repo.Job, submission_id: UUID) -> None:
         async with self.pool.acquire() as conn:
@@ -161,7 +165,13 @@ class Worker:
                 await self._park(job, "submission not found")
                 return
             version = await trials_repo.get_version(conn, version_id=submission.trial_version_id)
-            if not await jobs_repo.renew(conn, job_id=job.id, owner=self.owner, lease=self._lease):
+            if not await jobs_repo.renew(
+                conn,
+                job_id=job.id,
+                owner=self.owner,
+                generation=job.lease_generation,
+                lease=self._lease,
+            ):
                 raise _LeaseLostError  # taken over before this worker began
             await submissions_repo.set_status(conn, submission_id=submission_id, status="running")
         assert version is not None  # a foreign key
@@ -182,7 +192,9 @@ class Worker:
             await self._wait_for_infrastructure(job, f"sandbox unavailable: {exc}")
             return
         async with self.pool.acquire() as conn, conn.transaction():
-            if not await jobs_repo.complete(conn, job_id=job.id, owner=self.owner):
+            if not await jobs_repo.complete(
+                conn, job_id=job.id, owner=self.owner, generation=job.lease_generation
+            ):
                 log.warning("job %s was taken over; dropping this result", job.id)
                 raise _LeaseLostError
             if await submissions_repo.insert_result(conn, submission_id=submission_id, grade=grade):
@@ -244,6 +256,7 @@ class Worker:
                 conn,
                 job_id=job.id,
                 owner=self.owner,
+                generation=job.lease_generation,
                 delay=delay,
                 error=reason,
                 infrastructure=infrastructure,
@@ -262,7 +275,13 @@ class Worker:
             return
         async with conn.transaction():
             if (
-                await jobs_repo.park(conn, job_id=job.id, owner=self.owner, error=reason)
+                await jobs_repo.park(
+                    conn,
+                    job_id=job.id,
+                    owner=self.owner,
+                    generation=job.lease_generation,
+                    error=reason,
+                )
                 and job.submission_id
             ):
                 await submissions_repo.set_status(

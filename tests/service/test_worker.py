@@ -21,7 +21,7 @@ from litestar.testing import TestClient
 from scoring.grading.verdicts import Grade
 from service.app import create_app
 from service.cli.runtime import migrate
-from service.db.pool import create_pool
+from service.db.pool import create_pool, init_connection
 from service.grading.sandboxes import SandboxProvider
 from service.infra import postgres
 from service.repo import jobs as jobs_repo
@@ -233,7 +233,9 @@ async def test_a_worker_that_lost_its_job_cannot_requeue_a_graded_submission(
             taken = await jobs_repo.claim(conn, owner="other-worker", lease=timedelta(seconds=30))
             assert taken is not None and taken.id == job.id
             async with conn.transaction():
-                assert await jobs_repo.complete(conn, job_id=job.id, owner="other-worker")
+                assert await jobs_repo.complete(
+                    conn, job_id=job.id, owner="other-worker", generation=taken.lease_generation
+                )
                 grade = Grade(verdict="accepted", score=1.0, summary="ok")
                 await submissions_repo.insert_result(
                     conn, submission_id=UUID(submission_id), grade=grade
@@ -251,6 +253,37 @@ async def test_a_worker_that_lost_its_job_cannot_requeue_a_graded_submission(
         await pool.close()
     row = await _job(isolated_database, submission_id)
     assert (row["state"], row["status"], row["results"]) == ("done", "graded", 1)
+
+
+async def test_a_workers_write_from_an_earlier_claim_of_its_own_is_refused(
+    quiet_service, isolated_database
+):
+    """The same worker claims a job, loses the lease, claims it again: what its first,
+    stale task writes afterwards changes nothing; only the current claim may finish."""
+    _, admin, candidate = quiet_service
+    _submit(quiet_service[0], admin, candidate, SOLUTION)
+    conn = await asyncpg.connect(isolated_database)
+    await init_connection(conn)  # jsonb as values, as the pool has it
+    try:
+        lease = timedelta(seconds=30)
+        first = await jobs_repo.claim(conn, owner="worker-1", lease=lease)
+        assert first is not None
+        await conn.execute("UPDATE jobs SET lease_expires_at = now() - interval '1 s'")
+        second = await jobs_repo.claim(conn, owner="worker-1", lease=lease)
+        assert second is not None and second.id == first.id
+        assert second.lease_generation == first.lease_generation + 1
+        stale = {"job_id": first.id, "owner": "worker-1", "generation": first.lease_generation}
+        assert not await jobs_repo.renew(conn, **stale, lease=lease)
+        assert not await jobs_repo.retry_later(
+            conn, **stale, delay=timedelta(0), error="stale", infrastructure=True
+        )
+        assert not await jobs_repo.park(conn, **stale, error="stale")
+        assert not await jobs_repo.complete(conn, **stale)
+        assert await jobs_repo.complete(
+            conn, job_id=second.id, owner="worker-1", generation=second.lease_generation
+        )
+    finally:
+        await conn.close()
 
 
 def test_graded_results_survive_a_postgres_restart_under_a_running_service(
