@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from datetime import timedelta
 from uuid import UUID
 
@@ -20,7 +21,7 @@ import msgspec
 
 from sandboxes.interfaces import SandboxError
 from scoring.grading.verdicts import Grade
-from service.db.connection import DATABASE_UNAVAILABLE, Connection
+from service.db.connection import CONNECTION_LOST, DATABASE_UNAVAILABLE, Connection
 from service.grading.grader import grade_submission
 from service.grading.sandboxes import SandboxProvider
 from service.repo import jobs as jobs_repo
@@ -38,6 +39,7 @@ log = logging.getLogger("trialgate.worker")
 GRADE = "grade"
 MAX_BACKOFF_SECONDS = 60.0
 MAX_CLAIM_WAIT_SECONDS = 2.0  # between claims while the database is away
+HAND_OFF_WAIT_SECONDS = 2.0  # between tries to store a computed grade
 # SQLSTATE classes 22 and 23: the data itself is wrong, not the database's state.
 REFUSED_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
@@ -191,27 +193,7 @@ class Worker:
             )
             await self._wait_for_infrastructure(job, f"sandbox unavailable: {exc}")
             return
-        async with self.pool.acquire() as conn, conn.transaction():
-            if not await jobs_repo.complete(
-                conn, job_id=job.id, owner=self.owner, generation=job.lease_generation
-            ):
-                log.warning("job %s was taken over; dropping this result", job.id)
-                raise _LeaseLostError
-            if await submissions_repo.insert_result(conn, submission_id=submission_id, grade=grade):
-                await submissions_repo.set_status(
-                    conn, submission_id=submission_id, status="graded"
-                )
-                await webhooks.enqueue_event(
-                    conn,
-                    event="submission.graded",
-                    subject_id=submission_id,
-                    payload=webhooks.submission_graded_payload(submission, grade),
-                )
-                # Reputation: a graded submission counts as a trial_result event, recorded in
-                # this same transaction (and its candidate queued for a reputation refresh).
-                await reputation_events.record_graded_trial(
-                    conn, submission_id=submission_id, verdict=grade.verdict, score=grade.score
-                )
+        await self._hand_off(job, submission, grade)
         log.info(
             "graded",
             extra={
@@ -220,6 +202,52 @@ class Worker:
                 "score": grade.score,
             },
         )
+
+    async def _hand_off(
+        self, job: jobs_repo.Job, submission: submissions_repo.SubmissionRow, grade: Grade
+    ) -> None:
+        """Store the grade, its webhook and its trial result in one transaction. A grade is
+        worth keeping: when the database drops the connection the commit is tried again
+        for as long as the lease would have lasted, not recomputed; the lease generation
+        makes sure only this claim can finish the job."""
+        submission_id = submission.id
+        deadline = time.monotonic() + self.config.lease_seconds
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    if not await jobs_repo.complete(
+                        conn, job_id=job.id, owner=self.owner, generation=job.lease_generation
+                    ):
+                        log.warning("job %s was taken over; dropping this result", job.id)
+                        raise _LeaseLostError
+                    if await submissions_repo.insert_result(
+                        conn, submission_id=submission_id, grade=grade
+                    ):
+                        await submissions_repo.set_status(
+                            conn, submission_id=submission_id, status="graded"
+                        )
+                        await webhooks.enqueue_event(
+                            conn,
+                            event="submission.graded",
+                            subject_id=submission_id,
+                            payload=webhooks.submission_graded_payload(submission, grade),
+                        )
+                        # A graded submission is a trial_result event for reputation, recorded
+                        # in this same transaction (its candidate queued for a refresh).
+                        await reputation_events.record_graded_trial(
+                            conn,
+                            submission_id=submission_id,
+                            verdict=grade.verdict,
+                            score=grade.score,
+                        )
+                return
+            except CONNECTION_LOST as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("storing the grade of job %s failed (try %s): %s", job.id, tries, exc)
+                await asyncio.sleep(min(HAND_OFF_WAIT_SECONDS, 0.25 * 2**tries))
 
     def _grade_blocking(
         self, package: TrialPackage, files: dict[str, bytes], expected: tuple[str, ...]

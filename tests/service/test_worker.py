@@ -363,3 +363,39 @@ async def test_output_no_database_could_store_is_graded_once_all_the_same(
     graded = api.get(f"/v1/submissions/{submission_id}", headers=admin).json()["result"]
     assert graded["verdict"] in ("partial", "failed", "runtime_error")
     assert "before\\x00after" in graded["output"]
+
+
+def test_a_grade_finished_while_postgres_is_down_is_stored_not_recomputed(
+    settings: Settings, tmp_path: Path
+):
+    """The run ends during a database outage: the worker keeps the grade and stores it
+    when the database is back; the job is not claimed and run a second time."""
+    scratch = Settings(data_dir=tmp_path / "data")
+    url, pgdata, _ = postgres.start(scratch, lambda _m: None)
+    try:
+        asyncio.run(migrate(url))
+        admin = _admin_key(url)
+        with TestClient(
+            create_app(_settings(settings, url), embedded_worker=True), timeout=60
+        ) as api:
+            package = tar_gz(folder_files(EXAMPLES / "lru-cache"))
+            files = {"package": ("p.tar.gz", package, "application/gzip")}
+            assert api.post("/v1/trials", files=files, headers=admin).status_code == 201
+            candidate = api.post("/v1/candidates", json={}, headers=admin).json()["id"]
+            submission_id = _submit(api, admin, candidate, SLOW_SOLUTION)
+            deadline = time.monotonic() + 60
+            while (
+                api.get(f"/v1/submissions/{submission_id}", headers=admin).json()["status"]
+                != "running"
+            ):
+                assert time.monotonic() < deadline, "the submission never started running"
+                time.sleep(0.1)
+            postgres.stop(pgdata)
+            time.sleep(8)  # the slow solution's run ends meanwhile
+            postgres.start(scratch, lambda _m: None)
+            graded = wait_graded(api, submission_id, admin)
+            assert graded["status"] == "graded" and graded["result"]["verdict"] == "accepted"
+        row = asyncio.run(_job(url, submission_id))
+        assert (row["state"], row["attempts"], row["results"]) == ("done", 1, 1)
+    finally:
+        postgres.stop(pgdata)
