@@ -12,7 +12,7 @@ import pytest
 
 from scoring.grading.verdicts import Grade
 from service.grading.grader import TrialCheck
-from tests.redteam.catalogue import BASES, attack_names, load_attack
+from tests.redteam.catalogue import BASES, KIT, attack_names, load_attack
 from tests.redteam.leaks import HiddenText
 from tests.redteam.rules import Limits, Raised, assert_rules_hold
 
@@ -38,6 +38,8 @@ def test_the_catalogue_has_at_least_thirty_attacks_each_saying_what_it_tries() -
         attack = load_attack(name)
         assert attack.base in BASES, f"{name}: its docstring must end `Base: <one of {BASES}>.`"
         assert len(attack.purpose) > 40, f"{name}: the docstring must say what it tries"
+        for helper in attack.uses:
+            assert (KIT / f"{helper}.py").is_file(), f"{name}: no kit/{helper}.py"
 
 
 def test_the_solution_is_accepted_and_the_starter_scores_nothing(trial_check: TrialCheck) -> None:
