@@ -142,18 +142,22 @@ class Worker:
         finally:
             heartbeat.cancel()
 
+    async def _renew(self, conn: Connection, job: jobs_repo.Job) -> bool:
+        """Extend this claim's lease; False when the job is no longer this claim's."""
+        return await jobs_repo.renew(
+            conn,
+            job_id=job.id,
+            owner=self.owner,
+            generation=job.lease_generation,
+            lease=self._lease,
+        )
+
     async def _keep_lease(self, job: jobs_repo.Job) -> None:
         while True:
             await asyncio.sleep(self.config.lease_seconds / 3)
             try:
                 async with self.pool.acquire() as conn:
-                    if not await jobs_repo.renew(
-                        conn,
-                        job_id=job.id,
-                        owner=self.owner,
-                        generation=job.lease_generation,
-                        lease=self._lease,
-                    ):
+                    if not await self._renew(conn, job):
                         log.warning("lease on job %s lost", job.id)
                         return
             except DATABASE_UNAVAILABLE as exc:
@@ -167,13 +171,7 @@ class Worker:
                 await self._park(job, "submission not found")
                 return
             version = await trials_repo.get_version(conn, version_id=submission.trial_version_id)
-            if not await jobs_repo.renew(
-                conn,
-                job_id=job.id,
-                owner=self.owner,
-                generation=job.lease_generation,
-                lease=self._lease,
-            ):
+            if not await self._renew(conn, job):
                 raise _LeaseLostError  # taken over before this worker began
             await submissions_repo.set_status(conn, submission_id=submission_id, status="running")
         assert version is not None  # a foreign key

@@ -15,6 +15,7 @@ from pathlib import Path
 from uuid import UUID
 
 import asyncpg
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -286,10 +287,25 @@ async def test_a_workers_write_from_an_earlier_claim_of_its_own_is_refused(
         await conn.close()
 
 
-def test_graded_results_survive_a_postgres_restart_under_a_running_service(
-    settings: Settings, tmp_path: Path
-):
+class OwnPostgres(msgspec.Struct, frozen=True, kw_only=True):
+    api: TestClient
+    admin: dict[str, str]
+    candidate: str
+    database_url: str
+    scratch: Settings
+    pgdata: Path
 
+    def stop(self) -> None:
+        postgres.stop(self.pgdata)
+
+    def start(self) -> None:
+        postgres.start(self.scratch, lambda _m: None)
+
+
+@pytest.fixture
+def on_own_postgres(settings: Settings, tmp_path: Path) -> Iterator[OwnPostgres]:
+    """The whole service, grading, on a PostgreSQL cluster of its own that the test may
+    stop and start; lru-cache imported and a candidate to submit for."""
     scratch = Settings(data_dir=tmp_path / "data")
     url, pgdata, _ = postgres.start(scratch, lambda _m: None)
     try:
@@ -299,38 +315,46 @@ def test_graded_results_survive_a_postgres_restart_under_a_running_service(
             create_app(_settings(settings, url), embedded_worker=True), timeout=60
         ) as api:
             package = tar_gz(folder_files(EXAMPLES / "lru-cache"))
-            assert (
-                api.post(
-                    "/v1/trials",
-                    files={"package": ("p.tar.gz", package, "application/gzip")},
-                    headers=admin,
-                ).status_code
-                == 201
-            )
+            files = {"package": ("p.tar.gz", package, "application/gzip")}
+            assert api.post("/v1/trials", files=files, headers=admin).status_code == 201
             candidate = api.post("/v1/candidates", json={}, headers=admin).json()["id"]
-            submission_id = _submit(api, admin, candidate, SOLUTION)
-            before = wait_graded(api, submission_id, admin)
-
-            postgres.stop(pgdata)
-            assert api.get("/ready").status_code == 503
-            listing = f"/v1/candidates/{candidate}/submissions"
-            outage = api.get(listing, headers=admin)
-            assert outage.status_code == 503  # a problem, not a 500 or a hang
-            # a graded result never changes, so one already read is still served
-            assert api.get(f"/v1/submissions/{submission_id}", headers=admin).status_code == 200
-            postgres.start(scratch, lambda _m: None)
-
-            assert api.get(listing, headers=admin).json()["items"][0]["id"] == submission_id
-            after = api.get(f"/v1/submissions/{submission_id}", headers=admin)
-            assert after.status_code == 200
-            assert after.json()["result"] == before["result"]
-            # ready again by itself, once the worker's next claim works (within seconds)
-            deadline = time.monotonic() + 30
-            while api.get("/ready").status_code != 200:
-                assert time.monotonic() < deadline, api.get("/ready").text
-                time.sleep(0.2)
+            yield OwnPostgres(
+                api=api,
+                admin=admin,
+                candidate=candidate,
+                database_url=url,
+                scratch=scratch,
+                pgdata=pgdata,
+            )
     finally:
         postgres.stop(pgdata)
+
+
+def test_graded_results_survive_a_postgres_restart_under_a_running_service(
+    on_own_postgres: OwnPostgres,
+):
+    api, admin, candidate = on_own_postgres.api, on_own_postgres.admin, on_own_postgres.candidate
+    submission_id = _submit(api, admin, candidate, SOLUTION)
+    before = wait_graded(api, submission_id, admin)
+
+    on_own_postgres.stop()
+    assert api.get("/ready").status_code == 503
+    listing = f"/v1/candidates/{candidate}/submissions"
+    outage = api.get(listing, headers=admin)
+    assert outage.status_code == 503  # a problem, not a 500 or a hang
+    # a graded result never changes, so one already read is still served
+    assert api.get(f"/v1/submissions/{submission_id}", headers=admin).status_code == 200
+    on_own_postgres.start()
+
+    assert api.get(listing, headers=admin).json()["items"][0]["id"] == submission_id
+    after = api.get(f"/v1/submissions/{submission_id}", headers=admin)
+    assert after.status_code == 200
+    assert after.json()["result"] == before["result"]
+    # ready again by itself, once the worker's next claim works (within seconds)
+    deadline = time.monotonic() + 30
+    while api.get("/ready").status_code != 200:
+        assert time.monotonic() < deadline, api.get("/ready").text
+        time.sleep(0.2)
 
 
 async def test_output_no_database_could_store_is_graded_once_all_the_same(
@@ -366,36 +390,22 @@ async def test_output_no_database_could_store_is_graded_once_all_the_same(
 
 
 def test_a_grade_finished_while_postgres_is_down_is_stored_not_recomputed(
-    settings: Settings, tmp_path: Path
+    on_own_postgres: OwnPostgres,
 ):
     """The run ends during a database outage: the worker keeps the grade and stores it
     when the database is back; the job is not claimed and run a second time."""
-    scratch = Settings(data_dir=tmp_path / "data")
-    url, pgdata, _ = postgres.start(scratch, lambda _m: None)
-    try:
-        asyncio.run(migrate(url))
-        admin = _admin_key(url)
-        with TestClient(
-            create_app(_settings(settings, url), embedded_worker=True), timeout=60
-        ) as api:
-            package = tar_gz(folder_files(EXAMPLES / "lru-cache"))
-            files = {"package": ("p.tar.gz", package, "application/gzip")}
-            assert api.post("/v1/trials", files=files, headers=admin).status_code == 201
-            candidate = api.post("/v1/candidates", json={}, headers=admin).json()["id"]
-            submission_id = _submit(api, admin, candidate, SLOW_SOLUTION)
-            deadline = time.monotonic() + 60
-            while (
-                api.get(f"/v1/submissions/{submission_id}", headers=admin).json()["status"]
-                != "running"
-            ):
-                assert time.monotonic() < deadline, "the submission never started running"
-                time.sleep(0.1)
-            postgres.stop(pgdata)
-            time.sleep(8)  # the slow solution's run ends meanwhile
-            postgres.start(scratch, lambda _m: None)
-            graded = wait_graded(api, submission_id, admin)
-            assert graded["status"] == "graded" and graded["result"]["verdict"] == "accepted"
-        row = asyncio.run(_job(url, submission_id))
-        assert (row["state"], row["attempts"], row["results"]) == ("done", 1, 1)
-    finally:
-        postgres.stop(pgdata)
+    api, admin = on_own_postgres.api, on_own_postgres.admin
+    submission_id = _submit(api, admin, on_own_postgres.candidate, SLOW_SOLUTION)
+    deadline = time.monotonic() + 60
+    while api.get(f"/v1/submissions/{submission_id}", headers=admin).json()["status"] != (
+        "running"
+    ):
+        assert time.monotonic() < deadline, "the submission never started running"
+        time.sleep(0.1)
+    on_own_postgres.stop()
+    time.sleep(8)  # the slow solution's run ends meanwhile
+    on_own_postgres.start()
+    graded = wait_graded(api, submission_id, admin)
+    assert graded["status"] == "graded" and graded["result"]["verdict"] == "accepted"
+    row = asyncio.run(_job(on_own_postgres.database_url, submission_id))
+    assert (row["state"], row["attempts"], row["results"]) == ("done", 1, 1)
