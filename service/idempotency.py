@@ -15,7 +15,7 @@ from litestar import Response
 
 from service.auth_types import Principal
 from service.db.connection import Connection, returned_row
-from service.errors import ConflictError, ServiceError
+from service.errors import ConflictError
 
 IdempotencyKey = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
@@ -49,11 +49,9 @@ async def begin(
     path: str,
     fingerprint: str,
 ) -> Replay | None:
-    """None when this request is the first with `key`; else the stored answer to replay."""
-    if len(key) > 200:
-        raise ServiceError(
-            "Idempotency-Key is longer than 200 characters.", field="Idempotency-Key"
-        )
+    """None when this request is the first with `key`; else the stored answer to replay.
+
+    `key` was checked at the door (1-200 visible ASCII characters, api/replay.py)."""
     inserted = await conn.fetchval(
         "INSERT INTO idempotency_keys (api_key_id, key, method, path, request_sha256, "
         "status_code, response_body) VALUES ($1, $2, $3, $4, $5, 0, '') "

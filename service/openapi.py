@@ -101,7 +101,7 @@ def statuses(path: str, method: str, handler: HTTPRouteHandler) -> list[int]:
     if "{" in path:
         found.append(404)
     if method in WRITES:
-        found += [404, 409, 413, 422]
+        found += [409, 413, 422]
     return sorted(set(found))
 
 

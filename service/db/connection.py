@@ -44,8 +44,7 @@ DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
 # The narrower set: the connection or the server is gone, whatever was asked. A
 # PostgresError outside it (bad data, a constraint) is about the statement sent.
 CONNECTION_LOST: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
+    OSError,  # TimeoutError included
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
     asyncpg.PostgresConnectionError,
