@@ -10,7 +10,8 @@ request and no candidate byte has run), anything that goes wrong is the
 infrastructure's: a raised SandboxError, retried. After it, the run belongs to
 the candidate unless a check that does not depend on the submission shows the
 infrastructure failed: the engine erring or unreachable, the container gone,
-or the runtime reporting an error of its own. So a silent harness past the wall
+the runtime reporting an error of its own, or the harness ended by SIGKILL
+(which no process inside can send to PID 1). So a silent harness past the wall
 time plus a grace is `timeout` (unless the engine then fails a ping, or the
 container shows the harness ended cleanly and its report was lost: a stalled
 engine, not a slow candidate), more bytes than a healthy harness writes is
@@ -24,6 +25,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -76,6 +78,15 @@ ENGINE_CHECK_SECONDS = 5.0  # a ping that does not answer in this long: the engi
 
 log = logging.getLogger(__name__)
 
+# Containers that runs in this process are using now. A sandbox replaced after an engine
+# failure may still have runs in flight in other threads; the janitor must not remove
+# their containers from under them (which would end the candidate's run mid-way).
+_IN_USE: set[str] = set()
+_IN_USE_LOCK = threading.Lock()
+# PID 1 cannot be sent SIGKILL from inside its own PID namespace, and the memory cgroup's
+# kill is reported as OOMKilled: a harness ended by SIGKILL otherwise was killed outside.
+KILLED_FROM_OUTSIDE = 128 + 9
+
 
 @contextlib.contextmanager
 def engine_errors(action: str) -> Iterator[None]:
@@ -123,11 +134,15 @@ class DockerSandbox:
         request = channel.pack_request(spec)
         key = pool_key(spec)
         container = self._take(key)
+        with _IN_USE_LOCK:
+            _IN_USE.add(container)
         try:
             started = time.monotonic()
             reply = self._exchange(container, request, spec.limits)
             return self._outcome(container, reply, started)
         finally:
+            with _IN_USE_LOCK:
+                _IN_USE.discard(container)
             self._pool.retire(container)
             self._pool.refill(key)
 
@@ -250,6 +265,8 @@ class DockerSandbox:
             return RunOutcome(status="oom", exit_code=None, duration_ms=elapsed_ms)
         if state.get("Error"):
             raise SandboxError(f"the container runtime failed: {state.get('Error')!r}")
+        if state.get("ExitCode") == KILLED_FROM_OUTSIDE:
+            raise SandboxError("the sandbox container was killed from outside during the run")
         stderr = reply.stderr.decode("utf-8", "replace")[-2000:]
         log.warning(
             "sandbox %s ended without a report (exit code %s): %s",
@@ -318,6 +335,9 @@ def remove_stale(client: docker.DockerClient, *, current: DockerSandbox) -> int:
         )
         if not (stale or _owner_gone(owner)):
             continue
+        with _IN_USE_LOCK:
+            if container["Id"] in _IN_USE:
+                continue  # a replaced sandbox's run still in flight: its own end removes it
         with engine_errors("removing a stale sandbox container"):
             try:
                 client.api.remove_container(container["Id"], force=True)

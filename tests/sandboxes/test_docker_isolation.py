@@ -261,3 +261,71 @@ def test_a_sandbox_made_after_an_engine_failure_removes_the_lost_ones_containers
     finally:
         for sandbox in (current, lost, bystander):
             sandbox.close()
+
+
+SLEEPY_SPEC_FILES = {
+    "submission/answer.py": "def answer():\n    return 42\n",
+    "tests/test_answer.py": (
+        "import time\nfrom answer import answer\n\n\n"
+        "def test_answer():\n    time.sleep(3)\n    assert answer() == 42\n"
+    ),
+}
+
+
+def _running_container(client: docker.DockerClient, box: DockerSandbox) -> str:
+    """The one container of `box` that is running a request (not idle in its pool)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        idle = set(box.idle_containers())
+        busy = [
+            c["Id"]
+            for c in client.api.containers(filters={"label": f"trialgate.instance={box.instance}"})
+            if c["Id"] not in idle
+        ]
+        if busy:
+            return busy[0]
+        time.sleep(0.05)
+    raise AssertionError("no run started")
+
+
+def test_a_replaced_sandboxs_run_in_flight_is_not_swept_away(
+    client: docker.DockerClient, image: str
+) -> None:
+    """After an engine failure, a provider makes a new sandbox while another thread's run
+    is still going in the old one; the janitor's pass leaves that run's container alone."""
+    spec = make_spec(SLEEPY_SPEC_FILES, image=image, wall_seconds=10)
+    old = DockerSandbox(client, pool_size=0)
+    outcome: list[object] = []
+    runner = threading.Thread(target=lambda: outcome.append(old.run(spec)))
+    runner.start()
+    try:
+        container = _running_container(client, old)
+        current = DockerSandbox(client, pool_size=0, lineage=old.lineage)
+        remove_stale(client, current=current)
+        assert container in sandbox_containers(client)
+    finally:
+        runner.join(timeout=60)
+        old.close()
+    assert len(outcome) == 1 and getattr(outcome[0], "status", None) == "ok", outcome
+
+
+def test_a_harness_killed_from_outside_is_the_infrastructures_fault(
+    client: docker.DockerClient, image: str
+) -> None:
+    """SIGKILL cannot reach PID 1 from inside its namespace: a harness ended by it was
+    killed by the engine or an operator, never by the candidate, so the run is retried."""
+    spec = make_spec(SLEEPY_SPEC_FILES, image=image, wall_seconds=10)
+    with DockerSandbox(client, pool_size=0) as box:
+
+        def kill_mid_run() -> None:
+            container = _running_container(client, box)
+            time.sleep(1.5)  # the harness holds the request; the test sleeps for 3 s
+            client.api.kill(container, signal="SIGKILL")
+
+        killer = threading.Thread(target=kill_mid_run)
+        killer.start()
+        try:
+            with pytest.raises(SandboxError, match="killed from outside"):
+                box.run(spec)
+        finally:
+            killer.join(timeout=60)
