@@ -130,3 +130,53 @@ async def park(conn: Connection, *, job_id: int, owner: str, generation: int, er
         error,
     )
     return bool(done)
+
+
+class ParkedJob(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    submission_id: UUID | None
+    attempts: int
+    infra_failures: int
+    last_error: str | None
+    finished_at: str
+
+
+async def parked(conn: Connection, *, limit: int = 100) -> list[ParkedJob]:
+    """Jobs that failed on healthy infrastructure and wait for an operator, newest first."""
+    rows = await conn.fetch(
+        "SELECT id, submission_id, attempts, infra_failures, last_error, "
+        "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS finished_at "
+        "FROM jobs WHERE state = 'failed' ORDER BY finished_at DESC, id DESC LIMIT $1",
+        limit,
+    )
+    return [msgspec.convert(dict(row), ParkedJob) for row in rows]
+
+
+async def retry_parked(conn: Connection, *, submission_ids: list[UUID] | None) -> list[UUID]:
+    """Queue parked jobs again with a fresh set of attempts (all of them when
+    `submission_ids` is None); their submissions go back to `queued`. Returns the
+    submissions queued. Only parked jobs move: a job running or done is left alone."""
+    rows = await conn.fetch(
+        "UPDATE jobs SET state = 'queued', attempts = 0, infra_failures = 0, run_after = now(), "
+        "finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL, "
+        "last_error = 'retried by an operator after: ' || coalesce(last_error, '') "
+        "WHERE state = 'failed' AND ($1::uuid[] IS NULL OR submission_id = ANY($1)) "
+        "RETURNING submission_id",
+        submission_ids,
+    )
+    queued = [row["submission_id"] for row in rows if row["submission_id"] is not None]
+    await conn.execute(
+        "UPDATE submissions SET status = 'queued' WHERE id = ANY($1) AND status = 'failed'",
+        queued,
+    )
+    return queued
+
+
+async def release_waiting_for_infrastructure(conn: Connection) -> int:
+    """Make every job that is backing off from an infrastructure fault due now: the engine
+    is back, so nothing should sit out the rest of a backoff that may be a minute long."""
+    released = await conn.execute(
+        "UPDATE jobs SET run_after = now() "
+        "WHERE state = 'queued' AND infra_failures > 0 AND run_after > now()"
+    )
+    return int(released.split()[-1])

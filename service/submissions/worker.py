@@ -39,6 +39,7 @@ log = logging.getLogger("trialgate.worker")
 GRADE = "grade"
 MAX_BACKOFF_SECONDS = 60.0
 MAX_CLAIM_WAIT_SECONDS = 2.0  # between claims while the database is away
+ENGINE_CHECK_SECONDS = 2.0  # between passes while the engine is away
 HAND_OFF_WAIT_SECONDS = 2.0  # between tries to store a computed grade
 # SQLSTATE classes 22 and 23: the data itself is wrong, not the database's state.
 REFUSED_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
@@ -49,6 +50,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
     lease_seconds: float = 30.0
     poll_seconds: float = 0.2
     backoff_base_seconds: float = 2.0
+    sweep_seconds: float = 60.0  # between janitor passes
 
     @classmethod
     def from_settings(cls, settings: Settings, concurrency: int | None = None) -> WorkerConfig:
@@ -56,6 +58,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
             concurrency=settings.worker_concurrency if concurrency is None else concurrency,
             lease_seconds=settings.worker_lease_seconds,
             backoff_base_seconds=settings.worker_backoff_seconds,
+            sweep_seconds=settings.sandbox_sweep_seconds,
         )
 
     @property
@@ -77,17 +80,74 @@ class Worker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._lease = timedelta(seconds=self.config.lease_seconds)
         self.problem: str | None = None  # why the worker cannot claim now; None when it can
+        self.engine_problem: str | None = (
+            None  # why the last run could not start; None after one did
+        )
+        self._reported: str = "ok"
+        self._degraded_since = 0.0
 
     def state(self) -> str:
-        """`ok`, or `degraded: <why>` while a dependency keeps it from claiming work."""
-        return "ok" if self.problem is None else f"degraded: {self.problem}"
+        """`ok`, or `degraded: <why>` while the database keeps it from claiming work or the
+        engine from running what it claimed."""
+        problems = [p for p in (self.problem, self.engine_problem) if p is not None]
+        return "ok" if not problems else "degraded: " + "; ".join(problems)
+
+    def _report_state(self) -> None:
+        """Say so once when the worker becomes degraded or recovers: a worker without an
+        HTTP port (`trialgate worker`) reports through its log."""
+        state = self.state()
+        if state == self._reported:
+            return
+        if self._reported == "ok":
+            self._degraded_since = time.monotonic()
+            log.warning("worker %s", state)
+        elif state == "ok":
+            took = time.monotonic() - self._degraded_since
+            log.info("worker recovered after %.1f s", took, extra={"degraded_seconds": took})
+        else:
+            log.warning("worker still %s", state)
+        self._reported = state
+
+    async def _sweep(self, stop: asyncio.Event) -> None:
+        """The janitor: now and then remove the sandbox containers of workers that died
+        and of sandboxes an engine failure replaced (a worker's own start-up does it too)."""
+        while not stop.is_set():
+            # while the engine is away, a pass every few seconds tells when it is back
+            wait = ENGINE_CHECK_SECONDS if self.engine_problem else self.config.sweep_seconds
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+            if stop.is_set():
+                return
+            try:
+                await asyncio.to_thread(self.provider.sweep)
+            except SandboxError as exc:
+                self.engine_problem = f"sandbox unavailable: {exc}"
+            except Exception as exc:  # a bug here must not end the worker
+                log.warning("janitor pass failed: %r", exc)
+            else:
+                if self.engine_problem is not None:
+                    await self._engine_is_back()
+            self._report_state()
+
+    async def _engine_is_back(self) -> None:
+        """Jobs backing off from the outage run now, not when their backoff ends."""
+        try:
+            async with self.pool.acquire() as conn:
+                released = await jobs_repo.release_waiting_for_infrastructure(conn)
+        except Exception as exc:  # the database may be away too: the backoff still ends
+            log.warning("releasing jobs that waited for the engine failed: %r", exc)
+            return
+        self.engine_problem = None
+        log.info("the engine answers again; %s waiting jobs released", released)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and grade until `stop` is set; then let running jobs finish (drain)."""
         running: set[asyncio.Task[None]] = set()
         log.info("worker started", extra={"owner": self.owner, "slots": self.config.slots})
         failures = 0  # claims failed in a row: spaces the next try and the log lines
+        janitor = asyncio.create_task(self._sweep(stop))
         while not stop.is_set():
+            self._report_state()
             claimed = None
             if len(running) < self.config.slots:
                 try:
@@ -115,6 +175,7 @@ class Worker:
         if running:
             log.info("draining", extra={"running": len(running)})
             await asyncio.gather(*running, return_exceptions=True)
+        await janitor
         log.info("worker stopped", extra={"owner": self.owner})
 
     async def _process(self, job: jobs_repo.Job) -> None:
@@ -182,6 +243,7 @@ class Worker:
                 self._grade_blocking, package, files, tuple(version.expected_tests)
             )
         except SandboxError as exc:
+            self.engine_problem = f"sandbox unavailable: {exc}"
             self.provider.reset()
             log.warning(
                 "sandbox failed on job %s (infrastructure fault %s): %s",
@@ -191,6 +253,7 @@ class Worker:
             )
             await self._wait_for_infrastructure(job, f"sandbox unavailable: {exc}")
             return
+        self.engine_problem = None
         await self._hand_off(job, submission, grade)
         log.info(
             "graded",
