@@ -104,6 +104,20 @@ def _service_cmds(commands: Any) -> None:
     )
     worker.set_defaults(handler="service.cli.service_cmds:worker_command")
 
+    jobs = commands.add_parser(
+        "jobs", help="grading jobs that failed on healthy infrastructure (parked)"
+    )
+    actions = jobs.add_subparsers(dest="action", required=True, metavar="ACTION")
+    parked = actions.add_parser("parked", help="list parked jobs, newest first")
+    parked.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    parked.set_defaults(handler="service.cli.service_cmds:parked_jobs_command")
+    retry = actions.add_parser("retry", help="queue parked jobs again with a fresh set of attempts")
+    retry.add_argument(
+        "submissions", nargs="*", type=UUID, metavar="SUBMISSION", help="a parked submission's id"
+    )
+    retry.add_argument("--all", action="store_true", help="every parked job")
+    retry.set_defaults(handler="service.cli.service_cmds:retry_jobs_command")
+
 
 def _reputation(commands: Any) -> None:
     sim = commands.add_parser("simulate", help="write a synthetic market as a JSONL history")

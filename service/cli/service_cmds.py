@@ -1,4 +1,4 @@
-"""`trialgate keys create` and `trialgate worker`."""
+"""`trialgate keys`, `trialgate worker` and `trialgate jobs`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from service.auth_types import Role
 from service.cli.output import fail, say
 from service.db.pool import create_pool, open_connection
 from service.grading.sandboxes import SandboxProvider
+from service.repo import jobs as jobs_repo
 from service.repo.actors import get_actor
 from service.repo.keys import revoke_keys
 from service.reputation.refresh import run_refresher
@@ -153,3 +154,45 @@ def worker_command(args: argparse.Namespace, settings: Settings, env: dict[str, 
 
     asyncio.run(run())
     return 0
+
+
+def parked_jobs_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    if not 1 <= args.limit <= 10_000:
+        return fail("--limit must be between 1 and 10000", 2)
+
+    async def listing() -> list[jobs_repo.ParkedJob]:
+        conn = await open_connection(settings.database_url)
+        try:
+            return await jobs_repo.parked(conn, limit=args.limit)
+        finally:
+            await conn.close()
+
+    found = asyncio.run(listing())
+    for job in found:
+        print(f"{job.submission_id}\t{job.finished_at}\tattempts {job.attempts}\t{job.last_error}")
+    say(f"{len(found)} parked job(s)")
+    return 0
+
+
+def retry_jobs_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    if bool(args.submissions) == bool(args.all):
+        return fail("name parked submissions, or give --all (not both)", 2)
+
+    async def retry() -> list[UUID]:
+        conn = await open_connection(settings.database_url)
+        try:
+            async with conn.transaction():
+                return await jobs_repo.retry_parked(
+                    conn, submission_ids=None if args.all else list(args.submissions)
+                )
+        finally:
+            await conn.close()
+
+    queued = asyncio.run(retry())
+    for submission_id in queued:
+        print(submission_id)
+    missing = set(args.submissions) - set(queued)
+    for submission_id in sorted(missing, key=str):
+        say(f"{submission_id}: no parked job (running, done, or unknown); left alone")
+    say(f"{len(queued)} job(s) queued again")
+    return 1 if missing else 0

@@ -409,3 +409,53 @@ def test_a_grade_finished_while_postgres_is_down_is_stored_not_recomputed(
     assert graded["status"] == "graded" and graded["result"]["verdict"] == "accepted"
     row = asyncio.run(_job(on_own_postgres.database_url, submission_id))
     assert (row["state"], row["attempts"], row["results"]) == ("done", 1, 1)
+
+
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TRIALGATE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "DATABASE_URL": database_url},
+    )
+
+
+async def test_an_operator_retries_a_parked_job_and_it_is_graded(quiet_service, isolated_database):
+    """A job parked on healthy infrastructure waits for an operator: `trialgate jobs
+    parked` lists it, `trialgate jobs retry` queues it with fresh attempts, and it is graded."""
+    api, admin, candidate = quiet_service
+    submission_id = _submit(api, admin, candidate, SOLUTION)
+    conn = await asyncpg.connect(isolated_database)
+    try:
+        await init_connection(conn)
+        job = await jobs_repo.claim(conn, owner="ops-test", lease=timedelta(seconds=30))
+        assert job is not None and str(job.submission_id) == submission_id
+        async with conn.transaction():  # what the worker does when a job fails for good
+            assert await jobs_repo.park(
+                conn, job_id=job.id, owner="ops-test", generation=job.lease_generation, error="x"
+            )
+            await submissions_repo.set_status(
+                conn, submission_id=job.submission_id, status="failed"
+            )
+    finally:
+        await conn.close()
+
+    listed = _cli(isolated_database, "jobs", "parked")
+    assert listed.returncode == 0 and submission_id in listed.stdout, listed
+    unknown = "00000000-0000-4000-8000-000000000000"
+    retried = _cli(isolated_database, "jobs", "retry", submission_id, unknown)
+    assert retried.returncode == 1, retried  # one of the two was not parked: said, left alone
+    assert retried.stdout.split() == [submission_id] and unknown in retried.stderr
+    row = await _job(isolated_database, submission_id)
+    assert (row["state"], row["status"], row["attempts"]) == ("queued", "queued", 0)
+    assert _cli(isolated_database, "jobs", "retry").returncode == 2  # nothing named
+
+    worker = _worker(isolated_database)
+    try:
+        row = await _wait_job(isolated_database, submission_id, lambda r: r["state"] == "done")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    assert (row["status"], row["results"]) == ("graded", 1)
+    assert _cli(isolated_database, "jobs", "parked").stdout == ""
