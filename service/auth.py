@@ -21,6 +21,7 @@ from service.auth_types import Principal, Role
 from service.db.connection import Connection
 from service.errors import ForbiddenError, UnauthorizedError
 from service.repo import keys as keys_repo
+from service.repo import organizations as organizations_repo
 
 KEY_SCHEME = "tg"
 
@@ -38,11 +39,28 @@ def new_key() -> tuple[str, str, bytes]:
 
 
 async def create_key(
-    conn: Connection, *, role: Role, actor_id: UUID | None, name: str
+    conn: Connection,
+    *,
+    role: Role,
+    actor_id: UUID | None,
+    name: str,
+    organization_id: UUID | None = None,
 ) -> tuple[str, UUID]:
+    """A new key. Admin keys belong to no organization; a candidate's or client's to their
+    own; a platform's to `organization_id`, or the default organization when left out."""
+    if role == "admin":
+        organization_id = None
+    elif role == "platform" and organization_id is None:
+        organization_id = await organizations_repo.default_organization_id(conn)
     full, prefix, secret_hash = new_key()
     key_id = await keys_repo.insert_key(
-        conn, prefix=prefix, secret_hash=secret_hash, role=role, actor_id=actor_id, name=name
+        conn,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        role=role,
+        actor_id=actor_id,
+        name=name,
+        organization_id=organization_id,
     )
     return full, key_id
 
@@ -113,7 +131,12 @@ async def verify_key(conn: Connection, *, prefix: str, secret: str) -> Principal
     stored = await keys_repo.find_active_key(conn, prefix=prefix)
     if stored is None or not hmac.compare_digest(stored.secret_hash, secret_hash(secret)):
         return None
-    return Principal(key_id=stored.id, role=stored.role, actor_id=stored.actor_id)
+    return Principal(
+        key_id=stored.id,
+        role=stored.role,
+        actor_id=stored.actor_id,
+        organization_id=stored.organization_id,
+    )
 
 
 def require(principal: Principal, *roles: Role, why: str | None = None) -> None:

@@ -26,6 +26,7 @@ from service.db.connection import Connection
 from service.grading.sandboxes import SandboxProvider
 from service.people.service import register
 from service.repo.actors import ActorRow, list_actors
+from service.repo.organizations import default_organization_id
 from service.reputation.importer import import_history
 from service.reputation.scorers import Scorers
 from service.reputation.training import train_and_promote
@@ -62,7 +63,9 @@ class DemoReport(msgspec.Struct, frozen=True, kw_only=True):
 
 async def already_loaded(conn: Connection) -> bool:
     return bool(
-        await list_actors(conn, kind="candidate", external_ref=CANDIDATE_REF, after=None, limit=1)
+        await list_actors(
+            conn, kind="candidate", external_ref=CANDIDATE_REF, after=None, limit=1, scope=None
+        )
     )
 
 
@@ -118,6 +121,7 @@ async def load_demo(
         imported = await import_package(conn, provider, load_package(folder))
         trials.append(imported.trial_id)
 
+    organization_id = await default_organization_id(conn)
     candidate = await register(
         conn,
         kind="candidate",
@@ -125,6 +129,7 @@ async def load_demo(
         display_name="Ada (demo candidate)",
         skills=["python"],
         created_by=None,
+        organization_id=organization_id,
     )
     client = await register(
         conn,
@@ -133,6 +138,7 @@ async def load_demo(
         display_name="Acme (demo client)",
         skills=[],
         created_by=None,
+        organization_id=organization_id,
     )
     market = simulate(spec_for_events(DEMO_EVENTS, seed=seed, ring=True))
     history = _shifted(market.events, now - timedelta(days=1))
@@ -141,7 +147,7 @@ async def load_demo(
     encoder = msgspec.json.Encoder()
     data = b"".join(encoder.encode(e) + b"\n" for e in events)
     scorers = Scorers()
-    await import_history(conn, scorers, data, now=now)
+    await import_history(conn, scorers, data, organization_id=organization_id, now=now)
     training = await train_and_promote(conn, scorers, seed=seed, now=now)
 
     people = []

@@ -18,22 +18,30 @@ from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.fields import Name, Ref
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
-from service.people.service import may_read_actor, register
+from service.people.service import may_read_actor, organization_for_new_people, register
 from service.repo import actors as repo
 from service.repo.actors import ActorKind, ActorRow
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9-]{1,62}\Z")]
 
 
+ORGANIZATION = msgspec.Meta(
+    description="admins only: the organization's slug (default: `default`); a platform's "
+    "people belong to its own organization"
+)
+
+
 class CandidateIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     external_ref: Ref | None = None
     display_name: Name = ""
     skills: Annotated[list[Slug], msgspec.Meta(max_length=50)] = []
+    organization: Annotated[Slug, ORGANIZATION] | None = None
 
 
 class ClientIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     external_ref: Ref | None = None
     display_name: Name = ""
+    organization: Annotated[Slug, ORGANIZATION] | None = None
 
 
 class ActorOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,12 +80,13 @@ async def _create(
         display_name=data.display_name,
         skills=getattr(data, "skills", ()),
         created_by=principal.actor_id,
+        organization_id=await organization_for_new_people(conn, principal, data.organization),
     )
     return await answer(conn, principal, idempotency_key, _out(row), status_code=201)
 
 
 async def _get(conn: Connection, principal: Principal, kind: ActorKind, actor_id: UUID) -> ActorOut:
-    row = await repo.get_actor(conn, kind=kind, actor_id=actor_id)
+    row = await repo.get_actor(conn, kind=kind, actor_id=actor_id, scope=principal.scope)
     if row is None or not may_read_actor(principal, kind, actor_id):
         raise NotFoundError(f"No {kind} {actor_id}.")
     return _out(row)
@@ -85,6 +94,7 @@ async def _get(conn: Connection, principal: Principal, kind: ActorKind, actor_id
 
 async def _list(
     conn: Connection,
+    principal: Principal,
     *,
     kind: ActorKind,
     external_ref: str | None,
@@ -92,7 +102,12 @@ async def _list(
     limit: int,
 ) -> Page[ActorOut]:
     rows = await repo.list_actors(
-        conn, kind=kind, external_ref=external_ref, after=decode_cursor(cursor), limit=limit
+        conn,
+        kind=kind,
+        external_ref=external_ref,
+        after=decode_cursor(cursor),
+        limit=limit,
+        scope=principal.scope,
     )
     next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
     return Page(items=[_out(r) for r in rows], next_cursor=next_cursor)
@@ -121,12 +136,14 @@ class _ActorController(Controller):
     async def index(
         self,
         conn: NamedDependency[PooledConnection],
+        principal: NamedDependency[Principal],
         external_ref: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: LimitQuery = 50,
     ) -> Page[ActorOut]:
         return await _list(
             conn,
+            principal,
             kind=self.kind,
             external_ref=external_ref,
             cursor=cursor,

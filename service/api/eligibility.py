@@ -118,9 +118,12 @@ def decision_out(row: DecisionRow) -> DecisionOut:
     )
 
 
-def _question(data: EligibilityIn) -> Question:
+def _question(data: EligibilityIn, principal: Principal) -> Question:
     return Question(
-        candidate=data.candidate, tier=data.tier, skills=tuple(dict.fromkeys(data.skills))
+        candidate=data.candidate,
+        tier=data.tier,
+        skills=tuple(dict.fromkeys(data.skills)),
+        scope=principal.scope,
     )
 
 
@@ -198,7 +201,7 @@ class EligibilityController(Controller):
         self, state: State, principal: NamedDependency[Principal], data: JSONBody[EligibilityIn]
     ) -> Response[DecisionOut]:
         batcher: DecisionBatcher = state.decisions
-        row = await batcher.decide(_question(data), requested_by=principal.key_id)
+        row = await batcher.decide(_question(data, principal), requested_by=principal.key_id)
         return Response(
             decision_out(row),
             status_code=200,
@@ -220,7 +223,7 @@ class EligibilityController(Controller):
     ) -> BatchOut:
         rows = await decide(
             conn,
-            [_question(r) for r in data.requests],
+            [_question(r, principal) for r in data.requests],
             requested_by=principal.key_id,
             fields=[f"requests[{i}]." for i in range(len(data.requests))],
         )
@@ -234,9 +237,10 @@ class EligibilityController(Controller):
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
+        principal: NamedDependency[Principal],
         decision_id: FromPath[UUID],
     ) -> DecisionOut:
-        row = await repo.get_decision(conn, decision_id=decision_id)
+        row = await repo.get_decision(conn, decision_id=decision_id, scope=principal.scope)
         if row is None:
             raise NotFoundError(f"No decision {decision_id}.", field="decision_id")
         return decision_out(row)
@@ -250,13 +254,19 @@ class EligibilityController(Controller):
         self,
         *,
         conn: NamedDependency[PooledConnection],
+        principal: NamedDependency[Principal],
         candidate_id: FromQuery[UUID | None] = None,
         tier: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: LimitQuery = 50,
     ) -> Page[DecisionOut]:
         rows = await repo.list_decisions(
-            conn, candidate_id=candidate_id, tier=tier, after=decode_cursor(cursor), limit=limit
+            conn,
+            candidate_id=candidate_id,
+            tier=tier,
+            after=decode_cursor(cursor),
+            limit=limit,
+            scope=principal.scope,
         )
         next_cursor = (
             encode_cursor(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None

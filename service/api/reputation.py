@@ -48,7 +48,9 @@ class ReputationController(Controller):
     ) -> ReputationOut:
         if not may_read_reputation(principal, candidate_id):
             raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
-        return await read_reputation(conn, candidate_id=candidate_id, tier=tier)
+        return await read_reputation(
+            conn, candidate_id=candidate_id, tier=tier, scope=principal.scope
+        )
 
     @post(
         "/v1/reputations:refresh",

@@ -48,7 +48,11 @@ class SignInLinkController(Controller):
         data: JSONBody[SignInLinkIn],
     ) -> Response[SignInLinkOut]:
         link = await create_actor_sign_in_link(
-            conn, actor_id=data.actor_id, created_by=principal.key_id, ttl_seconds=data.ttl_seconds
+            conn,
+            actor_id=data.actor_id,
+            created_by=principal.key_id,
+            scope=principal.scope,
+            ttl_seconds=data.ttl_seconds,
         )
         base = str(request.base_url).rstrip("/")
         out = SignInLinkOut(url=base + link.path, expires_at=link.expires_at)

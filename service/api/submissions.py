@@ -17,6 +17,7 @@ from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
 from service.errors import NotFoundError, ServiceError, field_from_msgspec
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
+from service.people.service import candidate_in_scope
 from service.repo import submissions as repo
 from service.repo import trials as trials_repo
 from service.submissions.schemas import SubmissionJSON, SubmissionOut
@@ -90,7 +91,7 @@ class SubmissionController(Controller):
         content = {"files": submission_sha256(files), "candidate_id": requested}
         if replay := await replayed(conn, principal, request, idempotency_key, content):
             return replay.response()
-        trial = await trials_repo.get_trial(conn, trial_id=trial_id)
+        trial = await trials_repo.get_trial(conn, trial_id=trial_id, scope=principal.scope)
         if trial is None:
             raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
         submission_id = await create_submission(
@@ -141,6 +142,7 @@ class SubmissionController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: LimitQuery = 50,
     ) -> Page[SubmissionOut]:
+        await candidate_in_scope(conn, principal, candidate_id)
         if not may_see_candidate(principal, candidate_id):
             raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
         rows = await repo.list_for_candidate(

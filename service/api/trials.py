@@ -9,13 +9,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 
 from service.attachments import attachment
 from service.auth import allow
-from service.auth_types import EVERY_ROLE
+from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
+from service.errors import UnprocessableError
 from service.pagination import LimitQuery, Page
+from service.repo import organizations as organizations_repo
 from service.repo import trials as repo
 from service.repo.trials import TrialRow
 from service.trials.importer import TrialImported, import_package
@@ -92,9 +94,25 @@ class TrialController(Controller):
         conn: NamedDependency[PooledConnection],
         state: State,
         data: Annotated[TrialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        organization: Annotated[
+            str | None,
+            QueryParameter(
+                min_length=2,
+                max_length=63,
+                pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+                description="import privately for this organization (slug); "
+                "left out, the trial joins the shared catalogue",
+            ),
+        ] = None,
     ) -> TrialImported:
+        organization_id = None
+        if organization is not None:
+            found = await organizations_repo.find_organization(conn, slug=organization)
+            if found is None:
+                raise UnprocessableError(f"No organization {organization!r}.", field="organization")
+            organization_id = found.id
         package = load_package(await data.package.read())
-        return await import_package(conn, state.sandboxes, package)
+        return await import_package(conn, state.sandboxes, package, organization_id=organization_id)
 
     @get(
         "/", summary="Trials that can be taken, by id; filter by skill", guards=[allow(*EVERY_ROLE)]
@@ -102,11 +120,14 @@ class TrialController(Controller):
     async def index(
         self,
         conn: NamedDependency[PooledConnection],
+        principal: NamedDependency[Principal],
         skill: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: LimitQuery = 50,
     ) -> Page[TrialSummary]:
-        rows = await repo.list_trials(conn, skill=skill, after=cursor, limit=limit)
+        rows = await repo.list_trials(
+            conn, skill=skill, after=cursor, limit=limit, scope=principal.scope
+        )
         next_cursor = rows[-1].id if len(rows) == limit else None
         return Page(items=[_summary(r) for r in rows], next_cursor=next_cursor)
 
@@ -118,9 +139,10 @@ class TrialController(Controller):
     async def read(
         self,
         conn: NamedDependency[PooledConnection],
+        principal: NamedDependency[Principal],
         trial_id: FromPath[str],
     ) -> TrialDetail:
-        row, version = await current_trial(conn, trial_id)
+        row, version = await current_trial(conn, trial_id, scope=principal.scope)
         package = cached_package(version.content_hash, version.package)
         summary = _summary(row)
         return TrialDetail(
@@ -142,8 +164,9 @@ class TrialController(Controller):
     async def starter(
         self,
         conn: NamedDependency[PooledConnection],
+        principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
         trial_id: FromPath[str],
         format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",
     ) -> Response[bytes]:
-        return attachment(await starter_download(conn, trial_id, format))
+        return attachment(await starter_download(conn, trial_id, format, scope=principal.scope))

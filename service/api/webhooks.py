@@ -78,11 +78,6 @@ def _delivery(row: DeliveryRow) -> DeliveryOut:
     )
 
 
-def _owner(principal: Principal) -> UUID | None:
-    """Admins see every webhook; a platform only its own."""
-    return None if principal.role == "admin" else principal.key_id
-
-
 class WebhookController(Controller):
     path = "/v1/webhooks"
     tags = ("webhooks",)
@@ -120,6 +115,7 @@ class WebhookController(Controller):
             url=data.url,
             events=list(dict.fromkeys(data.events)),
             secret=secret,
+            organization_id=principal.scope,
         )
         return await answer(conn, principal, idempotency_key, _out(row, secret), status_code=201)
 
@@ -127,7 +123,7 @@ class WebhookController(Controller):
     async def index(
         self, conn: NamedDependency[PooledConnection], principal: NamedDependency[Principal]
     ) -> list[WebhookOut]:
-        return [_out(r) for r in await repo.list_webhooks(conn, owner_key=_owner(principal))]
+        return [_out(r) for r in await repo.list_webhooks(conn, scope=principal.scope)]
 
     @delete("/{webhook_id:uuid}", summary="Unsubscribe", guards=[allow("admin", "platform")])
     async def remove(
@@ -136,7 +132,7 @@ class WebhookController(Controller):
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
     ) -> None:
-        if not await repo.deactivate(conn, webhook_id=webhook_id, owner_key=_owner(principal)):
+        if not await repo.deactivate(conn, webhook_id=webhook_id, scope=principal.scope):
             raise NotFoundError(f"No webhook {webhook_id}.", field="webhook_id")
 
     @get(
@@ -151,7 +147,7 @@ class WebhookController(Controller):
         webhook_id: FromPath[UUID],
         limit: LimitQuery = 50,
     ) -> list[DeliveryOut]:
-        owned = {w.id for w in await repo.list_webhooks(conn, owner_key=_owner(principal))}
+        owned = {w.id for w in await repo.list_webhooks(conn, scope=principal.scope)}
         if webhook_id not in owned:
             raise NotFoundError(f"No webhook {webhook_id}.", field="webhook_id")
         return [

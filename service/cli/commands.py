@@ -58,6 +58,12 @@ def _grading(commands: Any) -> None:
         "import", help="check packages and make them available in the service"
     )
     load.add_argument("packages", type=Path, nargs="+", help="trial folders or archives")
+    load.add_argument(
+        "--organization",
+        default=None,
+        metavar="SLUG",
+        help="import privately for this organization (default: the shared catalogue)",
+    )
     load.set_defaults(handler="service.cli.grading:import_command")
 
     grade = commands.add_parser("grade", help="grade one submission against a trial")
@@ -78,6 +84,12 @@ def _service_cmds(commands: Any) -> None:
         "--actor", type=UUID, default=None, help="the candidate or client the key acts as"
     )
     create.add_argument("--name", required=True, help="what the key is for")
+    create.add_argument(
+        "--organization",
+        default=None,
+        metavar="SLUG",
+        help="a platform key's organization (default: `default`)",
+    )
     create.set_defaults(handler="service.cli.service_cmds:create_key_command")
 
     revoke = actions.add_parser(
@@ -97,6 +109,18 @@ def _service_cmds(commands: Any) -> None:
         "bootstrap", help="make the first admin key, once, and keep it in the data folder"
     )
     bootstrap.set_defaults(handler="service.cli.service_cmds:bootstrap_key_command")
+
+    organizations = commands.add_parser(
+        "organizations", help="the platforms sharing this engine, each seeing only its own people"
+    )
+    actions = organizations.add_subparsers(dest="action", required=True, metavar="ACTION")
+    new = actions.add_parser("create", help="add an organization")
+    new.add_argument("slug", help="its short name: a-z, 0-9 and '-'")
+    new.add_argument("--name", default=None, help="its display name (default: the slug)")
+    new.set_defaults(handler="service.cli.service_cmds:create_organization_command")
+    actions.add_parser("list", help="every organization").set_defaults(
+        handler="service.cli.service_cmds:list_organizations_command"
+    )
 
     worker = commands.add_parser("worker", help="grade queued submissions")
     worker.add_argument(
@@ -142,6 +166,12 @@ def _reputation(commands: Any) -> None:
         "file", type=Path, help="one JSON event per line (see scoring/reputation/events.py)"
     )
     load.add_argument("--skip-bad", action="store_true", help="import the good lines anyway")
+    load.add_argument(
+        "--organization",
+        default="default",
+        metavar="SLUG",
+        help="whose history this is (default: `default`)",
+    )
     load.add_argument("--json", action="store_true", help="print the report as JSON")
     load.set_defaults(handler="service.cli.reputation:import_command")
 

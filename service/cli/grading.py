@@ -15,9 +15,10 @@ from sandboxes.interfaces import SandboxError
 from scoring.grading.verdicts import Grade
 from service.cli.output import fail, say
 from service.db.pool import open_connection
-from service.errors import TrialCheckFailed
+from service.errors import ConflictError, TrialCheckFailed
 from service.grading.grader import TrialCheck, check_trial, grade_submission
 from service.grading.sandboxes import SandboxProvider
+from service.repo.organizations import find_organization
 from service.settings import Settings
 from service.trials.importer import import_package
 from trials.errors import SubmissionRejected, TrialPackageInvalid
@@ -149,6 +150,12 @@ def import_command(args: argparse.Namespace, settings: Settings, env: dict[str, 
         conn = await open_connection(settings.database_url)
         failures = 0
         try:
+            organization_id = None
+            if args.organization is not None:
+                found = await find_organization(conn, slug=args.organization)
+                if found is None:
+                    return fail(f"no organization {args.organization!r}", 2)
+                organization_id = found.id
             for path in args.packages:
                 package = _load(path, as_json=False)
                 if isinstance(package, int):
@@ -156,10 +163,16 @@ def import_command(args: argparse.Namespace, settings: Settings, env: dict[str, 
                     continue
                 try:
                     async with conn.transaction():
-                        imported = await import_package(conn, provider, package)
+                        imported = await import_package(
+                            conn, provider, package, organization_id=organization_id
+                        )
                 except TrialCheckFailed as exc:
                     failures += 1
                     fail(f"{path}: check failed: {exc}")
+                    continue
+                except ConflictError as exc:
+                    failures += 1
+                    fail(f"{path}: {exc.detail}")
                     continue
                 note = (
                     "already present"

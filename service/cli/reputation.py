@@ -18,6 +18,7 @@ from service.cli.output import fail, say
 from service.db.pool import create_pool, open_connection
 from service.errors import ConflictError, ImportRejected
 from service.repo.models import list_versions
+from service.repo.organizations import find_organization
 from service.repo.reputation import claim_dirty, page
 from service.reputation.importer import import_history
 from service.reputation.refresh import refresh, run_refresher
@@ -105,8 +106,17 @@ def import_command(args: argparse.Namespace, settings: Settings, env: dict[str, 
     async def work() -> int:
         async with _connection(settings) as conn:
             try:
+                organization = await find_organization(conn, slug=args.organization)
+                if organization is None:
+                    return fail(f"no organization {args.organization!r}", EXIT_BAD_INPUT)
                 async with conn.transaction():
-                    report = await import_history(conn, Scorers(), data, skip_bad=args.skip_bad)
+                    report = await import_history(
+                        conn,
+                        Scorers(),
+                        data,
+                        organization_id=organization.id,
+                        skip_bad=args.skip_bad,
+                    )
             except ImportRejected as exc:
                 for problem in exc.problems:
                     print(f"{args.file}:{problem.line}: {problem.reason}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import signal
 from uuid import UUID
 
@@ -15,8 +16,10 @@ from service.auth import create_key as make
 from service.auth_types import Role
 from service.cli.output import fail, say
 from service.db.pool import create_pool, open_connection
+from service.errors import ConflictError
 from service.grading.sandboxes import SandboxProvider
 from service.repo import jobs as jobs_repo
+from service.repo import organizations as organizations_repo
 from service.repo.actors import get_actor
 from service.repo.keys import revoke_keys
 from service.reputation.refresh import run_refresher
@@ -26,18 +29,38 @@ from service.submissions.worker import Worker, WorkerConfig
 from service.webhooks import delivery as webhooks
 
 
-async def create_key(database_url: str, *, role: Role, actor: UUID | None, name: str) -> str:
+async def create_key(
+    database_url: str,
+    *,
+    role: Role,
+    actor: UUID | None,
+    name: str,
+    organization: str | None = None,
+) -> str:
 
     conn = await open_connection(database_url)
     try:
+        organization_id = None
+        if organization is not None:
+            if role != "platform":
+                raise ValueError(
+                    "--organization is for platform keys; a candidate's or client's key "
+                    "belongs to their organization, an admin's to none"
+                )
+            found = await organizations_repo.find_organization(conn, slug=organization)
+            if found is None:
+                raise ValueError(f"no organization {organization!r} (see `organizations list`)")
+            organization_id = found.id
         if role in ("candidate", "client"):  # the roles whose keys act as an actor of that kind
             if actor is None:
                 raise ValueError(f"a {role} key needs --actor (the {role}'s id)")
-            if await get_actor(conn, kind=role, actor_id=actor) is None:
+            if await get_actor(conn, kind=role, actor_id=actor, scope=None) is None:
                 raise ValueError(f"no {role} with id {actor}")
         elif actor is not None:
             raise ValueError(f"a {role} key is not bound to an actor; leave out --actor")
-        key, _ = await make(conn, role=role, actor_id=actor, name=name)
+        key, _ = await make(
+            conn, role=role, actor_id=actor, name=name, organization_id=organization_id
+        )
         return key
     finally:
         await conn.close()
@@ -47,7 +70,13 @@ def create_key_command(args: argparse.Namespace, settings: Settings, env: dict[s
     role: Role = msgspec.convert(args.role, Role)  # argparse held it to the same choices
     try:
         key = asyncio.run(
-            create_key(settings.database_url, role=role, actor=args.actor, name=args.name)
+            create_key(
+                settings.database_url,
+                role=role,
+                actor=args.actor,
+                name=args.name,
+                organization=args.organization,
+            )
         )
     except ValueError as exc:
         return fail(str(exc), 2)
@@ -196,3 +225,46 @@ def retry_jobs_command(args: argparse.Namespace, settings: Settings, env: dict[s
         say(f"{submission_id}: no parked job (running, done, or unknown); left alone")
     say(f"{len(queued)} job(s) queued again")
     return 1 if missing else 0
+
+
+def create_organization_command(
+    args: argparse.Namespace, settings: Settings, env: dict[str, str]
+) -> int:
+    async def create() -> organizations_repo.OrganizationRow:
+        conn = await open_connection(settings.database_url)
+        try:
+            return await organizations_repo.insert_organization(
+                conn, slug=args.slug, name=args.name or args.slug
+            )
+        finally:
+            await conn.close()
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", args.slug):
+        return fail("an organization's slug is 2-63 of a-z, 0-9 and '-', not starting with '-'", 2)
+    if args.name is not None and not 1 <= len(args.name) <= 200:
+        return fail("--name must be 1-200 characters", 2)
+    try:
+        created = asyncio.run(create())
+    except ConflictError as exc:
+        return fail(exc.detail, 1)
+    print(created.id)
+    say(
+        f"organization {created.slug!r} created; give it a platform key with "
+        f"`trialgate keys create --role platform --organization {created.slug} --name ...`"
+    )
+    return 0
+
+
+def list_organizations_command(
+    args: argparse.Namespace, settings: Settings, env: dict[str, str]
+) -> int:
+    async def listing() -> list[organizations_repo.OrganizationRow]:
+        conn = await open_connection(settings.database_url)
+        try:
+            return await organizations_repo.list_organizations(conn)
+        finally:
+            await conn.close()
+
+    for organization in asyncio.run(listing()):
+        print(f"{organization.slug}\t{organization.id}\t{organization.name}")
+    return 0

@@ -32,6 +32,7 @@ class Question(msgspec.Struct, frozen=True, kw_only=True):
     candidate: str  # the platform's id or our uuid
     tier: str
     skills: tuple[str, ...]
+    scope: UUID | None  # the asker's organization, where the candidate is looked up; None: any
 
 
 def as_uuid(ref: str) -> UUID | None:
@@ -49,6 +50,7 @@ async def _read(
         refs=[q.candidate for q in questions],
         ref_ids=[as_uuid(q.candidate) for q in questions],
         tiers=[q.tier for q in questions],
+        scopes=[q.scope for q in questions],
         disputes_since=disputes_since(now),
     )
 
@@ -99,6 +101,12 @@ def _unanswerable(question: Question, snap: SnapshotRow, prefix: str) -> Service
     if snap.candidate_id is None:
         return UnprocessableError(
             f"No candidate {question.candidate!r} (by platform id or uuid).",
+            field=prefix + "candidate",
+        )
+    if snap.same_ref > 1:
+        return UnprocessableError(
+            f"{question.candidate!r} names candidates in several organizations; name one by "
+            "its uuid.",
             field=prefix + "candidate",
         )
     if snap.policy is None or snap.policy_version is None:

@@ -163,5 +163,6 @@ async def recheck(
             event=ELIGIBILITY_CHANGED,
             subject_id=row.candidate_id,
             payload=changed_payload(row),
+            organization_id=previous.organization_id,
         )
     return len(flips)

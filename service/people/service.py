@@ -7,7 +7,9 @@ from uuid import UUID
 
 from service.auth_types import Principal
 from service.db.connection import Connection
+from service.errors import NotFoundError, UnprocessableError
 from service.repo import actors as repo
+from service.repo import organizations as organizations_repo
 from service.repo import reputation as reputation_repo
 from service.repo.actors import ActorKind, ActorRow
 
@@ -20,6 +22,7 @@ async def register(
     display_name: str,
     skills: Sequence[str] = (),
     created_by: UUID | None,
+    organization_id: UUID,
 ) -> ActorRow:
     """A new candidate or client. A candidate is queued for scoring: the refresher stores
     their reputation within about a second, and reads never compute one themselves."""
@@ -30,16 +33,51 @@ async def register(
         display_name=display_name,
         skills=list(dict.fromkeys(skills)),
         created_by=created_by,
+        organization_id=organization_id,
     )
     if kind == "candidate":
         await reputation_repo.mark_dirty(conn, candidate_ids=[row.id])
     return row
 
 
+async def organization_for_new_people(
+    conn: Connection, principal: Principal, slug: str | None
+) -> UUID:
+    """Where people a caller registers or imports belong: a platform's own organization;
+    for an admin, the one named (the default one when none is)."""
+    if principal.role != "admin":
+        if slug is not None:
+            raise UnprocessableError(
+                "Only admins name an organization; yours is implied by your key.",
+                field="organization",
+            )
+        scope = principal.scope
+        assert scope is not None  # not an admin
+        return scope
+    if slug is None:
+        return await organizations_repo.default_organization_id(conn)
+    found = await organizations_repo.find_organization(conn, slug=slug)
+    if found is None:
+        raise UnprocessableError(f"No organization {slug!r}.", field="organization")
+    return found.id
+
+
 def may_read_actor(principal: Principal, kind: ActorKind, actor_id: UUID) -> bool:
+    """Within the caller's organization (the row was read with the caller's scope)."""
     if principal.role in {"admin", "platform"}:
         return True
     if principal.actor_id == actor_id:
         return True
     # clients review candidates' reputations before hiring
     return principal.role == "client" and kind == "candidate"
+
+
+async def candidate_in_scope(
+    conn: Connection, principal: Principal, candidate_id: UUID
+) -> ActorRow:
+    """The candidate, if in the caller's organization; otherwise not found, exactly as a
+    candidate that does not exist."""
+    row = await repo.get_actor(conn, kind="candidate", actor_id=candidate_id, scope=principal.scope)
+    if row is None:
+        raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
+    return row

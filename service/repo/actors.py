@@ -20,7 +20,14 @@ class ActorRow(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     skills: list[str]
     created_at: datetime
+    organization_id: UUID
     joined_at: datetime | None = None  # from an imported history: when they joined the platform
+
+
+_COLUMNS = "id, kind, external_ref, display_name, skills, created_at, organization_id, joined_at"
+# Every read below takes `scope`: the caller's organization, or None for an admin. A row of
+# another organization is not there, exactly as if it did not exist.
+_IN_SCOPE = "($S::uuid IS NULL OR organization_id = $S)"
 
 
 async def insert_actor(
@@ -31,16 +38,18 @@ async def insert_actor(
     display_name: str,
     skills: list[str],
     created_by: UUID | None,
+    organization_id: UUID,
 ) -> ActorRow:
     try:
         row = await conn.fetchrow(
-            "INSERT INTO actors (kind, external_ref, display_name, skills, created_by) "
-            "VALUES ($1, $2, $3, $4, $5) RETURNING id, kind, external_ref, display_name, skills, created_at, joined_at",
+            "INSERT INTO actors (kind, external_ref, display_name, skills, created_by, "  # noqa: S608 - constants
+            f"organization_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
             kind,
             external_ref,
             display_name,
             skills,
             created_by,
+            organization_id,
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConflictError(
@@ -49,11 +58,15 @@ async def insert_actor(
     return msgspec.convert(dict(returned_row(row)), ActorRow)
 
 
-async def get_actor(conn: Connection, *, kind: ActorKind, actor_id: UUID) -> ActorRow | None:
+async def get_actor(
+    conn: Connection, *, kind: ActorKind, actor_id: UUID, scope: UUID | None
+) -> ActorRow | None:
     row = await conn.fetchrow(
-        "SELECT id, kind, external_ref, display_name, skills, created_at, joined_at FROM actors WHERE kind = $1 AND id = $2",
+        f"SELECT {_COLUMNS} FROM actors WHERE kind = $1 AND id = $2 AND "  # noqa: S608 - constants
+        + _IN_SCOPE.replace("$S", "$3"),
         kind,
         actor_id,
+        scope,
     )
     return msgspec.convert(dict(row), ActorRow) if row else None
 
@@ -65,16 +78,19 @@ async def list_actors(
     external_ref: str | None,
     after: tuple[datetime, UUID] | None,
     limit: int,
+    scope: UUID | None,
 ) -> list[ActorRow]:
     rows = await conn.fetch(
-        "SELECT id, kind, external_ref, display_name, skills, created_at, joined_at FROM actors WHERE kind = $1 "
+        f"SELECT {_COLUMNS} FROM actors WHERE kind = $1 "  # noqa: S608 - constants
         "AND ($2::text IS NULL OR external_ref = $2) "
-        "AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4)) "
-        "ORDER BY created_at DESC, id DESC LIMIT $5",
+        "AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4)) AND "
+        + _IN_SCOPE.replace("$S", "$6")
+        + " ORDER BY created_at DESC, id DESC LIMIT $5",
         kind,
         external_ref,
         after[0] if after else None,
         after[1] if after else None,
         limit,
+        scope,
     )
     return [msgspec.convert(dict(r), ActorRow) for r in rows]

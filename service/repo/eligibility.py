@@ -61,6 +61,7 @@ class SnapshotRow(msgspec.Struct, frozen=True, kw_only=True):
     computed_at: datetime | None
     trials: list[TrialFactRow]
     open_disputes: int
+    same_ref: int = 1  # candidates an admin's look-up by platform id matched, across organizations
 
 
 DecisionOrigin = Literal["request", "refresh"]  # asked for, or a flip found by a refresh
@@ -104,6 +105,7 @@ class DecisionRow(msgspec.Struct, frozen=True, kw_only=True):
     previous_id: UUID | None
     requested_by: UUID | None
     created_at: datetime
+    organization_id: UUID | None = None  # the candidate's; None when made here, not read
 
 
 # --- policies ---------------------------------------------------------------------
@@ -169,21 +171,28 @@ async def snapshots(
     refs: Sequence[str],
     ref_ids: Sequence[UUID | None],
     tiers: Sequence[str],
+    scopes: Sequence[UUID | None],
     disputes_since: datetime,
 ) -> list[SnapshotRow]:
-    """Per question (candidate by platform id or uuid, tier): everything a decision reads."""
+    """Per question (candidate by platform id or uuid within the asker's organization, or
+    any for an admin; tier): everything a decision reads."""
     rows = await conn.fetch(
         "SELECT q.n::int AS n, a.id AS candidate_id, a.external_ref, "  # noqa: S608 - constants only
         "p.version AS policy_version, "
         "p.body AS policy, r.score, r.lower_bound, r.upper_bound, r.evidence, "
         "r.effective_evidence, r.per_skill, r.reasons, r.model_version, r.source, r.as_of, "
-        "r.computed_at, " + _FACTS + "FROM unnest($2::text[], $3::uuid[], $4::text[]) "
-        "WITH ORDINALITY AS q(ref, ref_id, tier, n) "
+        "r.computed_at, " + _FACTS + ", CASE WHEN q.scope IS NULL AND a.id IS DISTINCT FROM "
+        "q.ref_id THEN (SELECT count(*) FROM actors x WHERE x.kind = 'candidate' "
+        "AND x.external_ref = q.ref) ELSE 1 END::int AS same_ref "
+        "FROM unnest($2::text[], $3::uuid[], $4::text[], $5::uuid[]) "
+        "WITH ORDINALITY AS q(ref, ref_id, tier, scope, n) "
         # Two index probes, the uuid first: an OR across both columns scans every candidate.
         "LEFT JOIN LATERAL ((SELECT id, external_ref FROM actors "
-        "  WHERE kind = 'candidate' AND id = q.ref_id) "
+        "  WHERE kind = 'candidate' AND id = q.ref_id "
+        "  AND (q.scope IS NULL OR organization_id = q.scope)) "
         " UNION ALL (SELECT id, external_ref FROM actors "
-        "  WHERE kind = 'candidate' AND external_ref = q.ref) LIMIT 1) a ON true "
+        "  WHERE kind = 'candidate' AND external_ref = q.ref "
+        "  AND (q.scope IS NULL OR organization_id = q.scope)) LIMIT 1) a ON true "
         "LEFT JOIN LATERAL (SELECT version, body FROM policies WHERE tier = q.tier "
         "  ORDER BY version DESC LIMIT 1) p ON true "
         "LEFT JOIN reputations r ON r.candidate_id = a.id AND r.tier = q.tier ORDER BY q.n",
@@ -191,6 +200,7 @@ async def snapshots(
         list(refs),
         list(ref_ids),
         list(tiers),
+        list(scopes),
     )
     return [msgspec.convert(dict(r), SnapshotRow) for r in rows]
 
@@ -212,7 +222,8 @@ _DECISION_COLUMNS = (
     "d.id, d.candidate_id, a.external_ref, d.tier, d.skills, d.eligible, d.reasons, "
     "d.score_used, d.lower_bound_used, d.evidence_used, d.source, d.policy_version, "
     "d.model_version, d.reputation_computed_at, d.origin, d.previous_id, d.requested_by, "
-    "d.created_at FROM eligibility_decisions d JOIN actors a ON a.id = d.candidate_id "
+    "d.created_at, a.organization_id "
+    "FROM eligibility_decisions d JOIN actors a ON a.id = d.candidate_id "
 )
 _DECISION = "SELECT " + _DECISION_COLUMNS
 
@@ -256,8 +267,14 @@ async def insert_decisions(conn: Connection, rows: Sequence[DecisionWrite]) -> l
     return ids
 
 
-async def get_decision(conn: Connection, *, decision_id: UUID) -> DecisionRow | None:
-    row = await conn.fetchrow(_DECISION + "WHERE d.id = $1", decision_id)
+async def get_decision(
+    conn: Connection, *, decision_id: UUID, scope: UUID | None
+) -> DecisionRow | None:
+    row = await conn.fetchrow(
+        _DECISION + "WHERE d.id = $1 AND ($2::uuid IS NULL OR a.organization_id = $2)",
+        decision_id,
+        scope,
+    )
     return msgspec.convert(dict(row), DecisionRow) if row else None
 
 
@@ -268,10 +285,11 @@ async def list_decisions(
     tier: str | None,
     after: tuple[datetime, UUID] | None,
     limit: int,
+    scope: UUID | None,
 ) -> list[DecisionRow]:
     rows = await conn.fetch(
         _DECISION + "WHERE ($1::uuid IS NULL OR d.candidate_id = $1) "
-        "AND ($2::text IS NULL OR d.tier = $2) "
+        "AND ($2::text IS NULL OR d.tier = $2) AND ($6::uuid IS NULL OR a.organization_id = $6) "
         "AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3, $4)) "
         "ORDER BY d.created_at DESC, d.id DESC LIMIT $5",
         candidate_id,
@@ -279,6 +297,7 @@ async def list_decisions(
         after[0] if after else None,
         after[1] if after else None,
         limit,
+        scope,
     )
     return [msgspec.convert(dict(r), DecisionRow) for r in rows]
 

@@ -121,20 +121,26 @@ async def lock_imports(conn: Connection) -> None:
 
 
 async def find_actors(
-    conn: Connection, *, kind: str, refs: Sequence[str], ids: Sequence[UUID]
+    conn: Connection,
+    *,
+    kind: str,
+    refs: Sequence[str],
+    ids: Sequence[UUID],
+    organization_id: UUID,
 ) -> list[StoredActor]:
     rows = await conn.fetch(
-        "SELECT id, external_ref, joined_at, skills FROM actors "
-        "WHERE kind = $1 AND (external_ref = ANY($2::text[]) OR id = ANY($3::uuid[]))",
+        "SELECT id, external_ref, joined_at, skills FROM actors WHERE kind = $1 "
+        "AND (external_ref = ANY($2::text[]) OR id = ANY($3::uuid[])) AND organization_id = $4",
         kind,
         list(refs),
         list(ids),
+        organization_id,
     )
     return [msgspec.convert(dict(r), StoredActor) for r in rows]
 
 
 async def find_milestones(
-    conn: Connection, *, refs: Sequence[str], ids: Sequence[UUID]
+    conn: Connection, *, refs: Sequence[str], ids: Sequence[UUID], organization_id: UUID
 ) -> list[StoredMilestone]:
     rows = await conn.fetch(
         "SELECT m.id, m.external_ref, m.candidate_id, m.client_id, m.tier, m.skills, m.amount, "
@@ -142,9 +148,11 @@ async def find_milestones(
         "r.communication, r.timeliness, r.at AS rated_at FROM milestones m "
         "LEFT JOIN milestone_outcomes o ON o.milestone_id = m.id "
         "LEFT JOIN ratings r ON r.milestone_id = m.id "
-        "WHERE m.external_ref = ANY($1::text[]) OR m.id = ANY($2::uuid[])",
+        "WHERE (m.external_ref = ANY($1::text[]) OR m.id = ANY($2::uuid[])) "
+        "AND m.organization_id = $3",
         list(refs),
         list(ids),
+        organization_id,
     )
     return [msgspec.convert(dict(r), StoredMilestone) for r in rows]
 
@@ -158,9 +166,11 @@ async def find_trials(conn: Connection, *, keys: Sequence[str]) -> list[StoredTr
 
 
 async def copy_actors(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
-    """(id, kind, external_ref, skills, joined_at) rows."""
+    """(id, kind, external_ref, skills, joined_at, organization_id) rows."""
     await conn.copy_records_to_table(
-        "actors", records=records, columns=["id", "kind", "external_ref", "skills", "joined_at"]
+        "actors",
+        records=records,
+        columns=["id", "kind", "external_ref", "skills", "joined_at", "organization_id"],
     )
 
 
@@ -184,7 +194,8 @@ async def copy_trial_results(conn: Connection, records: Sequence[tuple[Any, ...]
 
 
 async def copy_milestones(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
-    """(id, external_ref, candidate_id, client_id, tier, skills, amount, due_at, opened_at, origin)."""
+    """(id, external_ref, candidate_id, client_id, tier, skills, amount, due_at, opened_at,
+    origin, organization_id)."""
     await conn.copy_records_to_table(
         "milestones",
         records=records,
@@ -199,6 +210,7 @@ async def copy_milestones(conn: Connection, records: Sequence[tuple[Any, ...]]) 
             "due_at",
             "opened_at",
             "origin",
+            "organization_id",
         ],
     )
 

@@ -13,6 +13,7 @@ class StoredKey(msgspec.Struct, frozen=True, kw_only=True):
     secret_hash: bytes
     role: Role
     actor_id: UUID | None
+    organization_id: UUID | None
 
 
 async def insert_key(
@@ -23,22 +24,26 @@ async def insert_key(
     role: Role,
     actor_id: UUID | None,
     name: str,
+    organization_id: UUID | None,
 ) -> UUID:
+    """A key acting as an actor belongs to the actor's organization, whatever is passed."""
     key_id: UUID = await conn.fetchval(
-        "INSERT INTO api_keys (prefix, secret_hash, role, actor_id, name) "
-        "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO api_keys (prefix, secret_hash, role, actor_id, name, organization_id) "
+        "VALUES ($1, $2, $3, $4, $5, coalesce("
+        "(SELECT organization_id FROM actors WHERE id = $4), $6)) RETURNING id",
         prefix,
         secret_hash,
         role,
         actor_id,
         name,
+        organization_id,
     )
     return key_id
 
 
 async def find_active_key(conn: Connection, *, prefix: str) -> StoredKey | None:
     row = await conn.fetchrow(
-        "SELECT id, secret_hash, role, actor_id FROM api_keys "
+        "SELECT id, secret_hash, role, actor_id, organization_id FROM api_keys "
         "WHERE prefix = $1 AND revoked_at IS NULL",
         prefix,
     )

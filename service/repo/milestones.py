@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
 from service.db.connection import Connection, returned_row
-from service.errors import ConflictError
+from service.errors import ConflictError, UnprocessableError
 from service.repo.history import StoredMilestone
 
 
@@ -19,6 +20,7 @@ class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
     client_id: UUID
     candidate_id: UUID
     created_at: datetime
+    organization_id: UUID
 
 
 class MilestoneRow(StoredMilestone, frozen=True, kw_only=True):
@@ -30,20 +32,43 @@ class MilestoneRow(StoredMilestone, frozen=True, kw_only=True):
 class ActorRef(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     external_ref: str | None
+    organization_id: UUID
+
+
+# Look-ups by the platform's id or our uuid, within `scope` (the caller's organization;
+# None for an admin). The uuid wins if both match. A platform's ids are unique only within
+# its organization, so an admin's look-up by one may match in several: refused, not guessed.
+_BY_REF = (
+    "(external_ref = $1 OR id = $2) AND ($3::uuid IS NULL OR organization_id = $3) "
+    "ORDER BY (id = $2) DESC NULLS LAST LIMIT 2"
+)
+
+
+def _one(
+    rows: list[asyncpg.Record], ref: str, ref_id: UUID | None, field: str
+) -> dict[str, Any] | None:
+    if not rows:
+        return None
+    if len(rows) > 1 and rows[0]["id"] != ref_id:
+        raise UnprocessableError(
+            f"{ref!r} names one in several organizations; name it by its uuid.", field=field
+        )
+    return dict(rows[0])
 
 
 async def find_actor(
-    conn: Connection, *, kind: str, ref: str, ref_id: UUID | None
+    conn: Connection, *, kind: str, ref: str, ref_id: UUID | None, scope: UUID | None
 ) -> ActorRef | None:
-    """An actor by the platform's id, or by our uuid; the uuid wins if both match."""
-    row = await conn.fetchrow(
-        "SELECT id, external_ref FROM actors WHERE kind = $1 AND (external_ref = $2 OR id = $3) "
-        "ORDER BY (id = $3) DESC NULLS LAST LIMIT 1",
-        kind,
+    rows = await conn.fetch(
+        "SELECT id, external_ref, organization_id FROM actors WHERE kind = $4 AND "  # noqa: S608 - constants
+        + _BY_REF,
         ref,
         ref_id,
+        scope,
+        kind,
     )
-    return msgspec.convert(dict(row), ActorRef) if row else None
+    found = _one(rows, ref, ref_id, kind)
+    return msgspec.convert(found, ActorRef) if found else None
 
 
 async def insert_engagement(
@@ -53,16 +78,18 @@ async def insert_engagement(
     client_id: UUID,
     candidate_id: UUID,
     created_by: UUID,
+    organization_id: UUID,
 ) -> EngagementRow:
     try:
         row = await conn.fetchrow(
-            "INSERT INTO engagements (external_ref, client_id, candidate_id, created_by) "
-            "VALUES ($1, $2, $3, $4) "
-            "RETURNING id, external_ref, client_id, candidate_id, created_at",
+            "INSERT INTO engagements (external_ref, client_id, candidate_id, created_by, "
+            "organization_id) VALUES ($1, $2, $3, $4, $5) "
+            "RETURNING id, external_ref, client_id, candidate_id, created_at, organization_id",
             external_ref,
             client_id,
             candidate_id,
             created_by,
+            organization_id,
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConflictError(
@@ -72,15 +99,17 @@ async def insert_engagement(
 
 
 async def find_engagement(
-    conn: Connection, *, ref: str, ref_id: UUID | None
+    conn: Connection, *, ref: str, ref_id: UUID | None, scope: UUID | None
 ) -> EngagementRow | None:
-    row = await conn.fetchrow(
-        "SELECT id, external_ref, client_id, candidate_id, created_at FROM engagements "
-        "WHERE external_ref = $1 OR id = $2 ORDER BY (id = $2) DESC NULLS LAST LIMIT 1",
+    rows = await conn.fetch(
+        "SELECT id, external_ref, client_id, candidate_id, created_at, organization_id "
+        "FROM engagements WHERE " + _BY_REF,
         ref,
         ref_id,
+        scope,
     )
-    return msgspec.convert(dict(row), EngagementRow) if row else None
+    found = _one(rows, ref, ref_id, "engagement")
+    return msgspec.convert(found, EngagementRow) if found else None
 
 
 async def insert_milestone(
@@ -98,8 +127,8 @@ async def insert_milestone(
     try:
         await conn.execute(
             "INSERT INTO milestones (id, external_ref, engagement_id, candidate_id, client_id, "
-            "tier, skills, amount, due_at, opened_at, origin) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'api')",
+            "tier, skills, amount, due_at, opened_at, origin, organization_id) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'api', $11)",
             milestone_id,
             external_ref,
             engagement.id,
@@ -110,6 +139,7 @@ async def insert_milestone(
             amount,
             due_at,
             opened_at,
+            engagement.organization_id,
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConflictError(
@@ -127,16 +157,20 @@ MILESTONE_SELECT = (
 
 
 async def find_milestone(
-    conn: Connection, *, ref: str, ref_id: UUID | None, lock: bool = False
+    conn: Connection, *, ref: str, ref_id: UUID | None, scope: UUID | None, lock: bool = False
 ) -> MilestoneRow | None:
-    """By the platform's id or our uuid; `lock` holds the milestone row until commit."""
-    row = await conn.fetchrow(
-        MILESTONE_SELECT + "WHERE m.external_ref = $1 OR m.id = $2 "
-        "ORDER BY (m.id = $2) DESC NULLS LAST LIMIT 1" + (" FOR UPDATE OF m" if lock else ""),
+    """By the platform's id or our uuid within `scope`; `lock` holds the milestone row
+    until commit."""
+    rows = await conn.fetch(
+        MILESTONE_SELECT + "WHERE (m.external_ref = $1 OR m.id = $2) "
+        "AND ($3::uuid IS NULL OR m.organization_id = $3) "
+        "ORDER BY (m.id = $2) DESC NULLS LAST LIMIT 2" + (" FOR UPDATE OF m" if lock else ""),
         ref,
         ref_id,
+        scope,
     )
-    return msgspec.convert(dict(row), MilestoneRow) if row else None
+    found = _one(rows, ref, ref_id, "milestone")
+    return msgspec.convert(found, MilestoneRow) if found else None
 
 
 async def insert_outcome(

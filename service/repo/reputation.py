@@ -116,9 +116,16 @@ async def upsert(
     )
 
 
-async def get(conn: Connection, *, candidate_id: UUID, tier: str) -> ReputationRow | None:
+async def get(
+    conn: Connection, *, candidate_id: UUID, tier: str, scope: UUID | None
+) -> ReputationRow | None:
+    """A candidate's stored reputation, if the candidate is in `scope` (None: any)."""
     row = await conn.fetchrow(
-        _SELECT + "WHERE r.candidate_id = $1 AND r.tier = $2", candidate_id, tier
+        _SELECT + "WHERE r.candidate_id = $1 AND r.tier = $2 "
+        "AND ($3::uuid IS NULL OR a.organization_id = $3)",
+        candidate_id,
+        tier,
+        scope,
     )
     return msgspec.convert(dict(row), ReputationRow) if row else None
 

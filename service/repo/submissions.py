@@ -23,13 +23,18 @@ class SubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
     status: SubmissionStatus
     created_at: datetime
     graded_at: datetime | None
+    organization_id: UUID  # the candidate's
 
 
-_SELECT = (
-    "SELECT s.id, s.trial_version_id, v.trial_id, v.version AS trial_version, s.candidate_id, "
-    "s.archive_sha256, s.file_count, s.status, s.created_at, s.graded_at "
-    "FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
+_COLUMNS = (
+    "s.id, s.trial_version_id, v.trial_id, v.version AS trial_version, s.candidate_id, "
+    "s.archive_sha256, s.file_count, s.status, s.created_at, s.graded_at, c.organization_id "
 )
+_FROM = (
+    "FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
+    "JOIN actors c ON c.id = s.candidate_id "
+)
+_SELECT = "SELECT " + _COLUMNS + _FROM
 
 
 async def insert_submission(
@@ -65,11 +70,9 @@ async def get_submission_with_result(
 ) -> tuple[SubmissionRow, Grade | None] | None:
     """The submission and, once graded, its result: one round trip for the hot read path."""
     row = await conn.fetchrow(
-        "SELECT s.id, s.trial_version_id, v.trial_id, v.version AS trial_version, s.candidate_id, "
-        "s.archive_sha256, s.file_count, s.status, s.created_at, s.graded_at, "
-        "r.verdict, r.score, r.summary, r.tests, r.flags, r.duration_ms, r.peak_memory_mb, r.output "
-        "FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
-        "LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = $1",
+        "SELECT " + _COLUMNS + ", r.verdict, r.score, r.summary, r.tests, r.flags, "
+        "r.duration_ms, r.peak_memory_mb, r.output " + _FROM + "LEFT JOIN results r "
+        "ON r.submission_id = s.id WHERE s.id = $1",
         submission_id,
     )
     if row is None:

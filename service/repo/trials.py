@@ -21,6 +21,7 @@ class TrialRow(msgspec.Struct, frozen=True, kw_only=True):
     version: str
     content_hash: str
     manifest: dict[str, Any]
+    organization_id: UUID | None  # None: the shared catalogue; else private to it
 
 
 class TrialVersionRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,15 +36,34 @@ class TrialVersionRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def upsert_trial(
-    conn: Connection, *, trial_id: str, title: str, skills: list[str], difficulty: int
+    conn: Connection,
+    *,
+    trial_id: str,
+    title: str,
+    skills: list[str],
+    difficulty: int,
+    organization_id: UUID | None,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO trials (id, title, skills, difficulty) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (id) DO UPDATE SET title = $2, skills = $3, difficulty = $4",
+    """A trial keeps the catalogue it was first imported into (shared, or one
+    organization's): a trial id is the same trial for everyone who can see it."""
+    stored = await conn.fetchval(
+        "INSERT INTO trials (id, title, skills, difficulty, organization_id) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET title = $2, skills = $3, "
+        "difficulty = $4 WHERE trials.organization_id IS NOT DISTINCT FROM $5 RETURNING true",
         trial_id,
         title,
         skills,
         difficulty,
+        organization_id,
+    )
+    if not stored:
+        raise ConflictError(trial_elsewhere(trial_id), field="package")
+
+
+def trial_elsewhere(trial_id: str) -> str:
+    return (
+        f"A trial {trial_id!r} already exists in another catalogue (shared, or another "
+        "organization's); give this one another id."
     )
 
 
@@ -99,25 +119,33 @@ async def set_current_version(conn: Connection, *, trial_id: str, version_id: UU
 
 _TRIAL_SELECT = (
     "SELECT t.id, t.title, t.skills, t.difficulty, t.created_at, v.id AS version_id, v.version, "
-    "v.content_hash, v.manifest FROM trials t JOIN trial_versions v ON v.id = t.current_version_id "
+    "v.content_hash, v.manifest, t.organization_id "
+    "FROM trials t JOIN trial_versions v ON v.id = t.current_version_id "
 )
+# The shared catalogue, and the caller's organization's own trials (an admin: every one).
+_VISIBLE = "($S::uuid IS NULL OR t.organization_id IS NULL OR t.organization_id = $S)"
 
 
 async def list_trials(
-    conn: Connection, *, skill: str | None, after: str | None, limit: int
+    conn: Connection, *, skill: str | None, after: str | None, limit: int, scope: UUID | None
 ) -> list[TrialRow]:
     rows = await conn.fetch(
         _TRIAL_SELECT + "WHERE ($1::text IS NULL OR $1 = ANY (t.skills)) "
-        "AND ($2::text IS NULL OR t.id > $2) ORDER BY t.id LIMIT $3",
+        "AND ($2::text IS NULL OR t.id > $2) AND "
+        + _VISIBLE.replace("$S", "$4")
+        + " ORDER BY t.id LIMIT $3",
         skill,
         after,
         limit,
+        scope,
     )
     return [msgspec.convert(dict(r), TrialRow) for r in rows]
 
 
-async def get_trial(conn: Connection, *, trial_id: str) -> TrialRow | None:
-    row = await conn.fetchrow(_TRIAL_SELECT + "WHERE t.id = $1", trial_id)
+async def get_trial(conn: Connection, *, trial_id: str, scope: UUID | None) -> TrialRow | None:
+    row = await conn.fetchrow(
+        _TRIAL_SELECT + "WHERE t.id = $1 AND " + _VISIBLE.replace("$S", "$2"), trial_id, scope
+    )
     return msgspec.convert(dict(row), TrialRow) if row else None
 
 

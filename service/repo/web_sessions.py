@@ -18,6 +18,7 @@ class SessionKey(msgspec.Struct, frozen=True, kw_only=True):
     role: Role
     actor_id: UUID | None
     name: str  # the actor's display name, else the key's name
+    organization_id: UUID | None = None  # None only for admin keys
 
 
 async def insert_session(
@@ -34,7 +35,7 @@ async def insert_session(
 async def find_session(conn: Connection, *, token_hash: bytes) -> SessionKey | None:
     """A session that has not ended or expired, whose key is not revoked."""
     row = await conn.fetchrow(
-        "SELECT k.id AS key_id, k.role, k.actor_id, "
+        "SELECT k.id AS key_id, k.role, k.actor_id, k.organization_id, "
         "coalesce(nullif(a.display_name, ''), k.name) AS name FROM web_sessions s "
         "JOIN api_keys k ON k.id = s.key_id LEFT JOIN actors a ON a.id = k.actor_id "
         "WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() "
@@ -72,7 +73,7 @@ async def insert_link(
 async def peek_link(conn: Connection, *, token_hash: bytes) -> SessionKey | None:
     """Who an unused, unexpired link signs in as, without using it up."""
     row = await conn.fetchrow(
-        "SELECT k.id AS key_id, k.role, k.actor_id, "
+        "SELECT k.id AS key_id, k.role, k.actor_id, k.organization_id, "
         "coalesce(nullif(a.display_name, ''), k.name) AS name FROM sign_in_links l "
         "JOIN api_keys k ON k.id = l.key_id LEFT JOIN actors a ON a.id = k.actor_id WHERE l.token_hash = $1 AND l.used_at IS NULL "
         "AND l.expires_at > now() AND k.revoked_at IS NULL",
@@ -90,7 +91,7 @@ async def use_link(conn: Connection, *, token_hash: bytes) -> SessionKey | None:
         "UPDATE sign_in_links l SET used_at = now() FROM api_keys k "
         "WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > now() "
         "AND k.id = l.key_id AND k.revoked_at IS NULL "
-        "RETURNING k.id AS key_id, k.role, k.actor_id, k.name",
+        "RETURNING k.id AS key_id, k.role, k.actor_id, k.organization_id, k.name",
         token_hash,
     )
     return msgspec.convert(dict(row), SessionKey) if row else None

@@ -38,47 +38,64 @@ class DeliveryRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def insert_webhook(
-    conn: Connection, *, owner_key: UUID, url: str, events: list[str], secret: str
+    conn: Connection,
+    *,
+    owner_key: UUID,
+    url: str,
+    events: list[str],
+    secret: str,
+    organization_id: UUID | None,
 ) -> WebhookRow:
+    """`organization_id` None: an admin's webhook, sent every organization's events."""
     row = await conn.fetchrow(
-        "INSERT INTO webhooks (owner_key, url, events, secret) VALUES ($1, $2, $3, $4) "
-        "RETURNING id, url, events, active, created_at",
+        "INSERT INTO webhooks (owner_key, url, events, secret, organization_id) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING id, url, events, active, created_at",
         owner_key,
         url,
         events,
         secret,
+        organization_id,
     )
     return msgspec.convert(dict(returned_row(row)), WebhookRow)
 
 
-async def list_webhooks(conn: Connection, *, owner_key: UUID | None) -> list[WebhookRow]:
+async def list_webhooks(conn: Connection, *, scope: UUID | None) -> list[WebhookRow]:
+    """Active webhooks of the organization `scope` (None: every one, an admin's view)."""
     rows = await conn.fetch(
         "SELECT id, url, events, active, created_at FROM webhooks "
-        "WHERE active AND ($1::uuid IS NULL OR owner_key = $1) ORDER BY created_at",
-        owner_key,
+        "WHERE active AND ($1::uuid IS NULL OR organization_id = $1) ORDER BY created_at",
+        scope,
     )
     return [msgspec.convert(dict(r), WebhookRow) for r in rows]
 
 
-async def deactivate(conn: Connection, *, webhook_id: UUID, owner_key: UUID | None) -> bool:
+async def deactivate(conn: Connection, *, webhook_id: UUID, scope: UUID | None) -> bool:
     done = await conn.fetchval(
         "UPDATE webhooks SET active = false WHERE id = $1 AND active "
-        "AND ($2::uuid IS NULL OR owner_key = $2) RETURNING true",
+        "AND ($2::uuid IS NULL OR organization_id = $2) RETURNING true",
         webhook_id,
-        owner_key,
+        scope,
     )
     return bool(done)
 
 
 async def insert_deliveries(
-    conn: Connection, *, event: str, subject_id: UUID | None, body: bytes
+    conn: Connection,
+    *,
+    event: str,
+    subject_id: UUID | None,
+    body: bytes,
+    organization_id: UUID | None,
 ) -> int:
+    """To the subject's organization's webhooks and admins'; none to anyone else's."""
     status = await conn.execute(
         "INSERT INTO webhook_deliveries (webhook_id, event, subject_id, body) "
-        "SELECT id, $1, $2, $3 FROM webhooks WHERE active AND $1 = ANY (events)",
+        "SELECT id, $1, $2, $3 FROM webhooks WHERE active AND $1 = ANY (events) "
+        "AND (organization_id IS NULL OR organization_id = $4)",
         event,
         subject_id,
         body,
+        organization_id,
     )
     return int(status.rsplit(" ", 1)[-1])
 

@@ -89,7 +89,14 @@ def _line_error(problem: LineProblem) -> LineError:
 class _Plan:
     """What each line means against the store: new, attaching to an API actor, or unchanged."""
 
-    def __init__(self, events: Sequence[Event], linenos: Sequence[int], now: datetime) -> None:
+    def __init__(
+        self,
+        events: Sequence[Event],
+        linenos: Sequence[int],
+        now: datetime,
+        organization_id: UUID,
+    ) -> None:
+        self.organization_id = organization_id  # the platform ids below are this one's
         self.events = events
         self.linenos = linenos
         self.now = now
@@ -127,11 +134,19 @@ class _Plan:
             ("candidate", cand_refs, self.candidates),
             ("client", client_refs, self.clients),
         ):
-            for actor in await repo.find_actors(conn, kind=kind, refs=sorted(refs), ids=_ids(refs)):
+            for actor in await repo.find_actors(
+                conn,
+                kind=kind,
+                refs=sorted(refs),
+                ids=_ids(refs),
+                organization_id=self.organization_id,
+            ):
                 found[str(actor.id)] = actor
                 if actor.external_ref is not None:
                     found[actor.external_ref] = actor
-        for ms in await repo.find_milestones(conn, refs=sorted(ms_refs), ids=_ids(ms_refs)):
+        for ms in await repo.find_milestones(
+            conn, refs=sorted(ms_refs), ids=_ids(ms_refs), organization_id=self.organization_id
+        ):
             self.milestones[str(ms.id)] = ms
             self.milestones[ms.external_ref] = ms
         for event in self.events:
@@ -325,7 +340,9 @@ class _Plan:
                     if op == "attach":
                         attaches.append((ident, event.at, skills))
                     else:
-                        actors.append((ident, kind, event.id, skills, event.at))
+                        actors.append(
+                            (ident, kind, event.id, skills, event.at, self.organization_id)
+                        )
                     if kind == "candidate":
                         counts.candidates += 1
                     else:
@@ -355,6 +372,7 @@ class _Plan:
                             event.due,
                             event.at,
                             "import",
+                            self.organization_id,
                         )
                     )
                 case MilestoneOutcome():
@@ -447,15 +465,18 @@ async def import_history(
     scorers: Scorers,
     data: bytes,
     *,
+    organization_id: UUID,
     skip_bad: bool = False,
     now: datetime | None = None,
 ) -> ImportReport:
-    """Import in the caller's transaction, then refresh every reputation; or raise ImportRejected."""
+    """Import one organization's history in the caller's transaction (its platform ids are
+    looked up in that organization only), then refresh every reputation; or raise
+    ImportRejected."""
     started = time.monotonic()
     now = now or datetime.now(UTC)
     parsed = await asyncio.to_thread(read_history, data)
     await repo.lock_imports(conn)
-    plan = _Plan(parsed.events, parsed.linenos, now)
+    plan = _Plan(parsed.events, parsed.linenos, now, organization_id)
     await plan.look_up(conn)
     plan.classify()
     problems = sorted([*parsed.problems, *plan.settle(skip_bad=skip_bad)], key=lambda p: p.lineno)

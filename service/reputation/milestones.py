@@ -124,11 +124,14 @@ def _milestone_out(row: MilestoneRow) -> MilestoneOut:
     )
 
 
-async def _actor(conn: Connection, kind: str, ref: str) -> UUID:
-    found = await repo.find_actor(conn, kind=kind, ref=ref, ref_id=as_uuid(ref))
+async def _actor(conn: Connection, principal: Principal, kind: str, ref: str) -> repo.ActorRef:
+    """A candidate or client of the caller's organization; another's is not found."""
+    found = await repo.find_actor(
+        conn, kind=kind, ref=ref, ref_id=as_uuid(ref), scope=principal.scope
+    )
     if found is None:
         raise UnprocessableError(f"No {kind} {ref!r} (by platform id or uuid).", field=kind)
-    return found.id
+    return found
 
 
 async def read_milestone(conn: Connection, principal: Principal, ref: str) -> MilestoneOut:
@@ -138,19 +141,26 @@ async def read_milestone(conn: Connection, principal: Principal, ref: str) -> Mi
 async def record_engagement(
     conn: Connection, principal: Principal, data: EngagementIn
 ) -> EngagementOut:
+    client = await _actor(conn, principal, "client", data.client)
+    candidate = await _actor(conn, principal, "candidate", data.candidate)
+    if client.organization_id != candidate.organization_id:  # only an admin reaches both
+        raise UnprocessableError(
+            "The client and the candidate belong to different organizations.", field="client"
+        )
     row = await repo.insert_engagement(
         conn,
         external_ref=data.id,
-        client_id=await _actor(conn, "client", data.client),
-        candidate_id=await _actor(conn, "candidate", data.candidate),
+        client_id=client.id,
+        candidate_id=candidate.id,
         created_by=principal.key_id,
+        organization_id=candidate.organization_id,
     )
     return _engagement_out(row)
 
 
 async def open_milestone(conn: Connection, principal: Principal, data: MilestoneIn) -> MilestoneOut:
     engagement = await repo.find_engagement(
-        conn, ref=data.engagement, ref_id=as_uuid(data.engagement)
+        conn, ref=data.engagement, ref_id=as_uuid(data.engagement), scope=principal.scope
     )
     if engagement is None:
         raise UnprocessableError(f"No engagement {data.engagement!r}.", field="engagement")

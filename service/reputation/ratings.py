@@ -44,7 +44,9 @@ def event_time(
 async def visible_milestone(
     conn: Connection, principal: Principal, ref: str, *, lock: bool = False
 ) -> MilestoneRow:
-    row = await repo.find_milestone(conn, ref=ref, ref_id=as_uuid(ref), lock=lock)
+    row = await repo.find_milestone(
+        conn, ref=ref, ref_id=as_uuid(ref), scope=principal.scope, lock=lock
+    )
     visible = row is not None and (
         principal.role in {"admin", "platform"}
         or principal.actor_id in {row.client_id, row.candidate_id}

@@ -117,15 +117,21 @@ def may_read_reputation(principal: Principal, candidate_id: UUID) -> bool:
     return principal.role in {"admin", "platform", "client"} or principal.actor_id == candidate_id
 
 
-async def read_reputation(conn: Connection, *, candidate_id: UUID, tier: str) -> ReputationOut:
-    """The stored reputation; reading never scores (see NotScoredYetError)."""
-    row = await repo.get(conn, candidate_id=candidate_id, tier=tier)
+async def read_reputation(
+    conn: Connection, *, candidate_id: UUID, tier: str, scope: UUID | None
+) -> ReputationOut:
+    """The stored reputation of a candidate in `scope`; reading never scores (see
+    NotScoredYetError)."""
+    row = await repo.get(conn, candidate_id=candidate_id, tier=tier, scope=scope)
     if row is None:
         if tier not in await reputation_tiers(conn):
             raise NotFoundError(
                 f"Reputations are kept for tiers with a policy; {tier!r} has none.", field="tier"
             )
-        if await actors_repo.get_actor(conn, kind="candidate", actor_id=candidate_id) is None:
+        candidate = await actors_repo.get_actor(
+            conn, kind="candidate", actor_id=candidate_id, scope=scope
+        )
+        if candidate is None:
             raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
         raise NotScoredYetError(
             f"Candidate {candidate_id} has not been scored for tier {tier!r} yet; "

@@ -54,11 +54,13 @@ async def create_actor_sign_in_link(
     *,
     actor_id: UUID,
     created_by: UUID | None,
+    scope: UUID | None,
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
 ) -> SignInLink:
-    """A link for a candidate or client: a key of their own is made for it, named so."""
+    """A link for a candidate or client of the caller's organization (`scope`): a key of
+    their own is made for it, named so."""
     for kind in ("candidate", "client"):
-        actor = await actors_repo.get_actor(conn, kind=kind, actor_id=actor_id)
+        actor = await actors_repo.get_actor(conn, kind=kind, actor_id=actor_id, scope=scope)
         if actor is not None:
             _, key_id = await create_key(
                 conn, role=actor.kind, actor_id=actor.id, name="web sign-in link"

@@ -81,6 +81,7 @@ def submission_out(
 
 
 def may_see_candidate(principal: Principal, candidate_id: UUID) -> bool:
+    """Within the caller's organization, which the caller checks first."""
     return principal.role in {"admin", "platform", "client"} or principal.actor_id == candidate_id
 
 
@@ -95,7 +96,10 @@ async def _resolve_candidate(
     require(principal, "admin", "platform")
     if requested is None:
         raise ServiceError("Name the candidate this submission is for.", field="candidate_id")
-    if await actors_repo.get_actor(conn, kind="candidate", actor_id=requested) is None:
+    found = await actors_repo.get_actor(
+        conn, kind="candidate", actor_id=requested, scope=principal.scope
+    )
+    if found is None:
         raise UnprocessableError(f"No candidate {requested}.", field="candidate_id")
     return requested
 
@@ -134,6 +138,10 @@ async def visible_submission(
             found = await repo.get_submission_with_result(conn, submission_id=submission_id)
         if found is not None and found[0].status == "graded":
             graded_cache[submission_id] = found
-    if found is None or not may_see_candidate(principal, found[0].candidate_id):
+    if (
+        found is None
+        or not principal.sees(found[0].organization_id)
+        or not may_see_candidate(principal, found[0].candidate_id)
+    ):
         raise NotFoundError(f"No submission {submission_id}.", field="submission_id")
     return found

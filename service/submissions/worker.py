@@ -294,6 +294,7 @@ class Worker:
                             event="submission.graded",
                             subject_id=submission_id,
                             payload=webhooks.submission_graded_payload(submission, grade),
+                            organization_id=submission.organization_id,
                         )
                         # A graded submission is a trial_result event for reputation, recorded
                         # in this same transaction (its candidate queued for a refresh).

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
 from sandboxes.interfaces import SandboxError
 from service.db.connection import Connection
-from service.errors import TrialCheckFailed
+from service.errors import ConflictError, TrialCheckFailed
 from service.grading.grader import TrialCheck, check_trial
 from service.grading.sandboxes import SandboxProvider
 from service.repo import trials as repo
@@ -35,12 +36,20 @@ def check_package(provider: SandboxProvider, package: TrialPackage) -> TrialChec
 
 
 async def import_package(
-    conn: Connection, provider: SandboxProvider, package: TrialPackage
+    conn: Connection,
+    provider: SandboxProvider,
+    package: TrialPackage,
+    *,
+    organization_id: UUID | None = None,
 ) -> TrialImported:
-    """Store a package once its check passes; the same content twice is a no-op."""
+    """Store a package once its check passes, in the shared catalogue or, with
+    `organization_id`, privately for that organization; the same content twice is a no-op."""
     manifest = package.manifest
     existing = await repo.version_by_hash(conn, content_hash=package.content_hash)
     if existing is not None:
+        trial = await repo.get_trial(conn, trial_id=existing.trial_id, scope=None)
+        if trial is not None and trial.organization_id != organization_id:
+            raise ConflictError(repo.trial_elsewhere(existing.trial_id), field="package")
         await repo.set_current_version(conn, trial_id=existing.trial_id, version_id=existing.id)
         return TrialImported(
             trial_id=existing.trial_id,
@@ -59,6 +68,7 @@ async def import_package(
         title=manifest.title,
         skills=list(manifest.skills),
         difficulty=manifest.difficulty,
+        organization_id=organization_id,
     )
     report: dict[str, Any] = msgspec.to_builtins(
         {"solution": check.solution, "starter": check.starter}

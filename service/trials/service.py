@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from uuid import UUID
 
 from service.attachments import Download
 from service.db.connection import Connection
@@ -14,10 +15,10 @@ from trials.package import starter_archive
 
 
 async def starter_download(
-    conn: Connection, trial_id: str, format: Literal["tar.gz", "zip"]
+    conn: Connection, trial_id: str, format: Literal["tar.gz", "zip"], *, scope: UUID | None
 ) -> Download:
     """The current version's starter files (API and pages alike)."""
-    row, version = await current_trial(conn, trial_id)
+    row, version = await current_trial(conn, trial_id, scope=scope)
     package = cached_package(version.content_hash, version.package)
     return Download(
         filename=f"{row.id}-{row.version}-starter.{format}",
@@ -26,8 +27,11 @@ async def starter_download(
     )
 
 
-async def current_trial(conn: Connection, trial_id: str) -> tuple[TrialRow, TrialVersionRow]:
-    row = await repo.get_trial(conn, trial_id=trial_id)
+async def current_trial(
+    conn: Connection, trial_id: str, *, scope: UUID | None
+) -> tuple[TrialRow, TrialVersionRow]:
+    """A trial the caller's organization (`scope`; None for an admin) can see."""
+    row = await repo.get_trial(conn, trial_id=trial_id, scope=scope)
     if row is None:
         raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
     version = await repo.get_version(conn, version_id=row.version_id)

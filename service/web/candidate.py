@@ -55,7 +55,9 @@ async def trial_list(
     viewer: NamedDependency[Viewer],
     skill: FromQuery[str | None] = None,
 ) -> Template:
-    every = await trials_repo.list_trials(conn, skill=None, after=None, limit=500)
+    every = await trials_repo.list_trials(
+        conn, skill=None, after=None, limit=500, scope=viewer.principal.scope
+    )
     skills = sorted({s for t in every for s in t.skills})
     shown = [t for t in every if skill is None or skill in t.skills]
     return page("trials.html", viewer, trials=shown, skills=skills, skill=skill)
@@ -70,7 +72,7 @@ async def _trial_page(
     field: str | None = None,
     drafts: dict[str, str] | None = None,
 ) -> Template:
-    row, version = await current_trial(conn, trial_id)
+    row, version = await current_trial(conn, trial_id, scope=viewer.principal.scope)
     package = cached_package(version.content_hash, version.package)
     editable = {
         path: data.decode("utf-8")
@@ -118,10 +120,11 @@ async def trial_page(
 @get("/trials/{trial_id:str}/starter", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def starter_download(
     conn: NamedDependency[PooledConnection],
+    viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
     format: FromQuery[Literal["tar.gz", "zip"]] = "zip",
 ) -> Response[bytes]:
-    return attachment(await starter_files(conn, trial_id, format))
+    return attachment(await starter_files(conn, trial_id, format, scope=viewer.principal.scope))
 
 
 def _edited_files(form: Any) -> dict[str, str]:
@@ -145,7 +148,7 @@ async def submit(
     viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
 ) -> Any:
-    trial = await trials_repo.get_trial(conn, trial_id=trial_id)
+    trial = await trials_repo.get_trial(conn, trial_id=trial_id, scope=viewer.principal.scope)
     if trial is None:
         return await _trial_page(conn, viewer, trial_id)  # raises the not-found page
     form = await request.form()

@@ -60,7 +60,12 @@ async def candidate_list(
         mine = await profiles.candidates_of_client(conn, client_id=viewer.actor_id)
         return page("candidates.html", viewer, mine=mine, recent=[])
     recent = await actors_repo.list_actors(
-        conn, kind="candidate", external_ref=None, after=None, limit=50
+        conn,
+        kind="candidate",
+        external_ref=None,
+        after=None,
+        limit=50,
+        scope=viewer.principal.scope,
     )
     return page("candidates.html", viewer, mine=[], recent=recent)
 
@@ -86,12 +91,14 @@ async def _profile(
     error: str | None = None,
     rated: str | None = None,
 ) -> Template:
-    actor = await actors_repo.get_actor(conn, kind="candidate", actor_id=candidate_id)
+    actor = await actors_repo.get_actor(
+        conn, kind="candidate", actor_id=candidate_id, scope=viewer.principal.scope
+    )
     if actor is None or not may_read_actor(viewer.principal, "candidate", candidate_id):
         raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
     try:
         reputation: ReputationOut | None = await read_reputation(
-            conn, candidate_id=candidate_id, tier=tier
+            conn, candidate_id=candidate_id, tier=tier, scope=viewer.principal.scope
         )
     except NotScoredYetError:
         reputation = None  # the page says so; the rest of the profile still shows

@@ -96,7 +96,12 @@ async def current_viewer(connection: ASGIConnection[Any, Any, Any, Any]) -> View
         async with connection.app.state.pool.acquire() as conn:
             found = await repo.find_session(conn, token_hash=token_hash(token))
         if found is not None:
-            principal = Principal(key_id=found.key_id, role=found.role, actor_id=found.actor_id)
+            principal = Principal(
+                key_id=found.key_id,
+                role=found.role,
+                actor_id=found.actor_id,
+                organization_id=found.organization_id,
+            )
             viewer = Viewer(principal=principal, name=found.name)
     connection.scope["user"] = viewer
     return viewer

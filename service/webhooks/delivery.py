@@ -65,9 +65,15 @@ def submission_graded_payload(submission: SubmissionRow, grade: Grade) -> dict[s
 
 
 async def enqueue_event(
-    conn: Connection, *, event: str, subject_id: UUID | None, payload: dict[str, Any]
+    conn: Connection,
+    *,
+    event: str,
+    subject_id: UUID | None,
+    payload: dict[str, Any],
+    organization_id: UUID | None,
 ) -> int:
-    """A delivery per subscribed webhook, in the caller's transaction."""
+    """A delivery per subscribed webhook of the subject's organization (and per admin's
+    webhook, which receives every organization's events), in the caller's transaction."""
     body = msgspec.json.encode(
         {
             "id": str(uuid4()),
@@ -76,7 +82,9 @@ async def enqueue_event(
             "data": payload,
         }
     )
-    return await repo.insert_deliveries(conn, event=event, subject_id=subject_id, body=body)
+    return await repo.insert_deliveries(
+        conn, event=event, subject_id=subject_id, body=body, organization_id=organization_id
+    )
 
 
 async def deliver_due(
