@@ -21,6 +21,7 @@ from litestar.testing import TestClient
 
 from service.auth import create_key
 from service.people.service import register
+from service.repo.organizations import default_organization_id
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "trials" / "examples"
 
@@ -36,8 +37,17 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
         return {"Authorization": f"Bearer {self.key}"}
 
 
-async def new_caller(conn: asyncpg.Connection, role: str, kind: str | None, name: str) -> Caller:
-    """A key of `role`; for a candidate or client `kind`, a new actor it acts as."""
+async def new_caller(
+    conn: asyncpg.Connection,
+    role: str,
+    kind: str | None,
+    name: str,
+    organization_id: UUID | None = None,
+) -> Caller:
+    """A key of `role`; for a candidate or client `kind`, a new actor it acts as. Platform
+    keys and people belong to `organization_id` (default: the default organization)."""
+    if organization_id is None:
+        organization_id = await default_organization_id(conn)
     actor_id = None
     if kind:
         actor = await register(  # as the API does: a candidate is queued for scoring
@@ -47,9 +57,16 @@ async def new_caller(conn: asyncpg.Connection, role: str, kind: str | None, name
             display_name=name,
             skills=["python"],
             created_by=None,
+            organization_id=organization_id,
         )
         actor_id = actor.id
-    key, key_id = await create_key(conn, role=role, actor_id=actor_id, name=name)  # type: ignore[arg-type]
+    key, key_id = await create_key(
+        conn,
+        role=role,  # type: ignore[arg-type]
+        actor_id=actor_id,
+        name=name,
+        organization_id=organization_id,
+    )
     return Caller(role=role, key=key, key_id=key_id, actor_id=actor_id)
 
 

@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from scoring.reputation.events import CandidateJoined, TrialResult
 from service.repo.actors import insert_actor
+from service.repo.organizations import default_organization_id
 from tests.service.conftest import Callers
 from tests.service.test_eligibility_rules import ask, imported_candidate, put_policy, tier_name
 from tests.service.test_events_import import days_ago, jsonl, post_import
@@ -150,6 +151,7 @@ async def test_a_candidate_not_scored_yet_gets_an_explicit_answer_and_reads_writ
             display_name="",
             skills=["go"],
             created_by=None,
+            organization_id=await default_organization_id(conn),
         )
         tables = ("reputations", "reputation_dirty", "eligibility_decisions", "reputation_history")
 

@@ -25,11 +25,11 @@ async def test_concurrent_questions_each_get_their_own_stored_decision(
     put_policy(api, callers, lenient, {"no_open_disputes": False})
     first, second = imported_candidate(api, callers), imported_candidate(api, callers)
     questions = [
-        (Question(candidate=first, tier=strict, skills=("python",)), platform),
-        (Question(candidate=second, tier=lenient, skills=()), admin),
-        (Question(candidate="nobody-here", tier=lenient, skills=()), platform),
-        (Question(candidate=first, tier="no-such-tier", skills=()), platform),
-        (Question(candidate=first, tier=lenient, skills=("sql",)), admin),
+        (Question(candidate=first, tier=strict, skills=("python",), scope=None), platform),
+        (Question(candidate=second, tier=lenient, skills=(), scope=None), admin),
+        (Question(candidate="nobody-here", tier=lenient, skills=(), scope=None), platform),
+        (Question(candidate=first, tier="no-such-tier", skills=(), scope=None), platform),
+        (Question(candidate=first, tier=lenient, skills=("sql",), scope=None), admin),
     ]
     pool = await create_pool(database_url)
     batcher = DecisionBatcher(pool)
@@ -86,7 +86,7 @@ async def test_a_batch_that_cannot_reach_the_database_fails_its_questions_instea
     with pytest.raises(asyncpg.InterfaceError):
         await asyncio.wait_for(
             batcher.decide(
-                Question(candidate=candidate, tier=tier, skills=()),
+                Question(candidate=candidate, tier=tier, skills=(), scope=None),
                 requested_by=platform,
             ),
             timeout=30,
@@ -100,7 +100,9 @@ async def test_questions_asked_one_after_another_are_each_answered(
     platform = callers.platform.key_id
     tier = tier_name()
     put_policy(api, callers, tier, {"no_open_disputes": False})
-    question = Question(candidate=imported_candidate(api, callers), tier=tier, skills=())
+    question = Question(
+        candidate=imported_candidate(api, callers), tier=tier, skills=(), scope=None
+    )
     pool = await create_pool(database_url)
     batcher = DecisionBatcher(pool)
     try:
@@ -118,7 +120,9 @@ async def test_the_batchers_generic_plans_stay_on_its_own_connection(
 ):
     tier = tier_name()
     put_policy(api, callers, tier, {"no_open_disputes": False})
-    question = Question(candidate=imported_candidate(api, callers), tier=tier, skills=())
+    question = Question(
+        candidate=imported_candidate(api, callers), tier=tier, skills=(), scope=None
+    )
     pool = await create_pool(database_url, max_size=2)
     batcher = DecisionBatcher(pool)
     try:

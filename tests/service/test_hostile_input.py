@@ -20,6 +20,7 @@ from service.db.pool import create_pool
 from service.eligibility.answers import Question
 from service.eligibility.batching import DecisionBatcher
 from service.repo.eligibility import DecisionRow
+from service.repo.organizations import default_organization_id
 from service.repo.webhooks import insert_webhook
 from service.webhooks.delivery import enqueue_event
 from tests.service.conftest import Callers
@@ -207,8 +208,8 @@ async def test_a_question_the_database_refuses_fails_alone_in_its_batch(
     batcher = DecisionBatcher(pool)
     try:
         # past the door's checks on purpose: the database itself refuses this one
-        questions = [Question(candidate=good, tier=tier, skills=()) for _ in range(5)]
-        questions.insert(2, Question(candidate="bad\u0000ref", tier=tier, skills=()))
+        questions = [Question(candidate=good, tier=tier, skills=(), scope=None) for _ in range(5)]
+        questions.insert(2, Question(candidate="bad\u0000ref", tier=tier, skills=(), scope=None))
         answers = await asyncio.gather(
             *(batcher.decide(q, requested_by=callers.platform.key_id) for q in questions),
             return_exceptions=True,
@@ -240,10 +241,15 @@ async def test_a_stored_webhook_url_no_client_can_use_fails_only_its_own_deliver
                 url=url,
                 events=["eligibility.changed"],
                 secret="whsec_test",
+                organization_id=None,
             )
         async with conn.transaction():
             await enqueue_event(
-                conn, event="eligibility.changed", subject_id=None, payload={"probe": True}
+                conn,
+                event="eligibility.changed",
+                subject_id=None,
+                payload={"probe": True},
+                organization_id=await default_organization_id(conn),  # the platform's
             )
     finally:
         await conn.close()
