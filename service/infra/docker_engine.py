@@ -19,11 +19,6 @@ from service.settings import Settings
 START_TIMEOUT = 60.0
 
 
-# dockerd outlives the call that started it on purpose; holding its Popen keeps Python
-# from reporting it as a child left running when the object would be collected.
-_RUNNING: list[subprocess.Popen[bytes]] = []
-
-
 def private_socket(settings: Settings) -> str:
     return f"unix://{settings.socket_dir / 'docker.sock'}"
 
@@ -70,7 +65,6 @@ def start_private(settings: Settings, log: Callable[[str], None]) -> tuple[str, 
             raise InfraError(f"dockerd exited with {proc.returncode}; its log ({logfile}):\n{tail}")
         reason = engine_answers(url, timeout=2)
         if reason is None:
-            _RUNNING.append(proc)
             return url, proc.pid
         time.sleep(0.3)
     proc.terminate()

@@ -32,7 +32,7 @@ import pytest
 
 from service.cli.runtime import migrate
 from service.infra import docker_engine, postgres, processes
-from service.settings import Settings, load_state, save_state
+from service.settings import Settings, load_state
 from service.webhooks.delivery import verify
 from tests.faults.conftest import record_recovery
 from tests.support import EXAMPLES, folder_files, free_port, tar_gz
@@ -194,11 +194,13 @@ class Stack:
         """Stop the engine now (its containers die with it); the callable starts it again."""
         docker_engine.stop_private(self.dockerd_pid())
 
-        def start() -> None:
-            _, pid = docker_engine.start_private(self.settings, _quiet)
-            state = load_state(self.settings.data_dir)
-            state.dockerd_pid = pid
-            save_state(self.settings.data_dir, state)
+        def start() -> None:  # as an operator would; it records the new dockerd's pid
+            env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DOCKER_HOST")}
+            env["TRIALGATE_DATA_DIR"] = str(self.settings.data_dir)
+            done = subprocess.run(
+                [TRIALGATE, "infra", "up"], env=env, capture_output=True, text=True, check=False
+            )
+            assert done.returncode == 0, done.stderr
 
         return start
 
