@@ -285,6 +285,16 @@ def cgroup_stats(root: str = "/sys/fs/cgroup") -> tuple[int, int, int]:
     return peak or 0, ooms or 0, pids or 0
 
 
+def cgroup_cpu_ms(root: str = "/sys/fs/cgroup") -> int:
+    """CPU time the container used so far, by the kernel's own account (cgroup v2, then
+    v1): a stalled engine on the host cannot add to it, unlike the host's wall clock."""
+    usage_usec = _read_key(f"{root}/cpu.stat", "usage_usec")
+    if usage_usec is not None:
+        return usage_usec // 1000
+    usage_ns = _read_int(f"{root}/cpuacct/cpuacct.usage")
+    return usage_ns // 1_000_000 if usage_ns is not None else 0
+
+
 def disk_nearly_full(paths: tuple[str, ...] = (WORK, "/tmp")) -> bool:  # noqa: S108
     for path in paths:
         try:
@@ -765,7 +775,7 @@ class Supervisor:
         if self.stopped is None and self.output_total > self.output_cap:
             self.stopped = "output_limit"
 
-    def outcome(self, duration_ms: int) -> dict[str, Any]:
+    def outcome(self, duration_ms: int, cpu_ms: int = 0) -> dict[str, Any]:
         peak, oom_kills, pids_hits = cgroup_stats()
         ran = [s for s in self.sessions if s.tester_status is not None or self.stopped]
         statuses = [classify(self.stopped, s.tester_status, oom_kills) for s in ran] or [
@@ -787,6 +797,7 @@ class Supervisor:
             "compile_errors": self.events.compile_errors,
             "session_finished": self.events.sessions_finished == len(ran) and bool(ran),
             "duration_ms": duration_ms,
+            "cpu_ms": cpu_ms,
             "peak_memory_mb": round(peak / 2**20, 2),
             "output": bytes(self.output).decode("utf-8", "replace"),
             "output_truncated": self.output_total > self.output_cap,
@@ -880,7 +891,7 @@ def main() -> None:
     os.write(1, STARTED)
     supervisor.output_cap = int(header["output_bytes"])
     modules = sorted(submission_top_names(files))
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), cgroup_cpu_ms()
     deadline = started + float(header["wall_seconds"])
     for index, session in enumerate(supervisor.sessions):
         if index >= len(paths) or supervisor.stopped is not None:
@@ -890,10 +901,11 @@ def main() -> None:
         session.start({"path": paths[index], "modules": modules, "compile": compile_names})
         supervisor.watch(session, deadline)
     duration_ms = int((time.monotonic() - started) * 1000)
+    cpu_ms = max(0, cgroup_cpu_ms() - cpu_started)  # the run's, not the warm-up's
     supervisor.reap()
     supervisor.drain()
     supervisor.sessions = supervisor.sessions[: len(paths)]
-    outcome = supervisor.outcome(duration_ms)
+    outcome = supervisor.outcome(duration_ms, cpu_ms)
     line = json.dumps(outcome, ensure_ascii=False, allow_nan=False) + "\n"
     data = line.encode("utf-8", "replace")
     while data:

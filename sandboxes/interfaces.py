@@ -82,7 +82,8 @@ class RunOutcome(msgspec.Struct, frozen=True, kw_only=True):
     tests: tuple[TestEvent, ...] = ()
     collect_errors: tuple[CollectError, ...] = ()
     session_finished: bool = False  # the reporter saw pytest's session end
-    duration_ms: int = 0
+    duration_ms: int = 0  # wall time by the harness's clock, inside the container
+    cpu_ms: int = 0  # CPU time of the whole container, by its cgroup
     peak_memory_mb: float = 0.0
     output: str = ""  # the run's stdout+stderr, cut at the output limit
     output_truncated: bool = False

@@ -81,6 +81,7 @@ class TestRun(msgspec.Struct, frozen=True, kw_only=True):
     collect_errors: tuple[ReportedCollectError, ...] = ()
     session_finished: bool = False
     duration_ms: int = 0
+    cpu_ms: int = 0
     peak_memory_mb: float = 0.0
     output: str = ""
     output_truncated: bool = False
@@ -107,7 +108,8 @@ class Grade(msgspec.Struct, frozen=True, kw_only=True):
     summary: str
     tests: tuple[TestResult, ...] = ()
     flags: tuple[str, ...] = ()
-    duration_ms: int = 0
+    duration_ms: int = 0  # wall time measured inside the sandbox
+    cpu_ms: int = 0  # CPU time measured by the sandbox's cgroup
     peak_memory_mb: float = 0.0
     output: str = ""  # raw output: operators only, it can leak hidden tests
 
@@ -258,6 +260,7 @@ def judge(
             ),
             flags=tuple(storable(flag) for flag in (*flags, *more)),
             duration_ms=run.duration_ms,
+            cpu_ms=run.cpu_ms,
             peak_memory_mb=run.peak_memory_mb,
             output=storable(run.output),
         )

@@ -49,7 +49,10 @@ def _print_grade(grade: Grade) -> None:
             print("        " + test.message.splitlines()[0][:160])
     if grade.flags:
         print("flags: " + ", ".join(grade.flags))
-    print(f"duration: {grade.duration_ms} ms   peak memory: {grade.peak_memory_mb:.1f} MiB")
+    print(
+        f"duration: {grade.duration_ms} ms   CPU: {grade.cpu_ms} ms   "
+        f"peak memory: {grade.peak_memory_mb:.1f} MiB"
+    )
 
 
 def _load(path: Path, as_json: bool) -> TrialPackage | int:

@@ -71,7 +71,7 @@ async def get_submission_with_result(
     """The submission and, once graded, its result: one round trip for the hot read path."""
     row = await conn.fetchrow(
         "SELECT " + _COLUMNS + ", r.verdict, r.score, r.summary, r.tests, r.flags, "
-        "r.duration_ms, r.peak_memory_mb, r.output " + _FROM + "LEFT JOIN results r "
+        "r.duration_ms, r.cpu_ms, r.peak_memory_mb, r.output " + _FROM + "LEFT JOIN results r "
         "ON r.submission_id = s.id WHERE s.id = $1",
         submission_id,
     )
@@ -124,7 +124,7 @@ async def insert_result(conn: Connection, *, submission_id: UUID, grade: Grade) 
     """False when the submission already has a result (it is graded exactly once)."""
     inserted = await conn.fetchval(
         "INSERT INTO results (submission_id, verdict, score, summary, tests, flags, duration_ms, "
-        "peak_memory_mb, output) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "peak_memory_mb, output, cpu_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
         "ON CONFLICT (submission_id) DO NOTHING RETURNING true",
         submission_id,
         grade.verdict,
@@ -135,5 +135,6 @@ async def insert_result(conn: Connection, *, submission_id: UUID, grade: Grade) 
         grade.duration_ms,
         grade.peak_memory_mb,
         grade.output,
+        grade.cpu_ms,
     )
     return bool(inserted)

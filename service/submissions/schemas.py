@@ -27,7 +27,8 @@ class ResultOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     score: float
     summary: str
     tests: list[TestOut]
-    duration_ms: int
+    duration_ms: int  # wall time, by the sandbox's own clock
+    cpu_ms: int  # CPU time, by the sandbox's own account
     peak_memory_mb: float
     flags: list[str] | None = None  # operators only
     output: str | None = None  # operators only: raw output can leak hidden tests

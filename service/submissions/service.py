@@ -56,6 +56,7 @@ def result_view(result: Grade, principal: Principal) -> ResultOut:
         summary=result.summary,
         tests=tests,
         duration_ms=result.duration_ms,
+        cpu_ms=result.cpu_ms,
         peak_memory_mb=result.peak_memory_mb,
         flags=list(result.flags) if operator else None,
         output=result.output if operator else None,

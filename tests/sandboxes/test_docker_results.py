@@ -201,3 +201,26 @@ def test_garbage_on_every_descriptor_is_a_violation_never_a_result(run: Run) -> 
     assert outcome.violations == ("a malformed message",)
     assert outcome.protocol_errors == ()
     assert [t.nodeid for t in outcome.tests] == []
+
+
+def test_time_is_measured_on_the_containers_side(run: Run) -> None:
+    """Wall time by the harness's clock and CPU time by the container's cgroup: a run that
+    sleeps shows its wall time but almost no CPU; one that computes shows CPU it used."""
+    tests = """
+        import time
+        from solution import add
+
+        def test_sleeps():
+            time.sleep(1.5)
+            assert add(1, 2) == 3
+
+        def test_computes():
+            total = 0
+            for i in range(2_000_000):
+                total += i
+            assert add(total, 1) > 0
+    """
+    outcome = run({"submission/solution.py": SOLUTION, "tests/test_add.py": tests})
+    assert outcome.status == "ok", outcome.output
+    assert outcome.duration_ms >= 1500
+    assert 0 < outcome.cpu_ms < outcome.duration_ms - 1000  # the sleep used no CPU

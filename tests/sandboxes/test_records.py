@@ -43,6 +43,7 @@ def test_every_field_survives_the_conversion() -> None:
         ),
         session_finished=True,
         duration_ms=12,
+        cpu_ms=9,
         peak_memory_mb=3.5,
         output="out",
         output_truncated=True,
