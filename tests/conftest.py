@@ -5,6 +5,7 @@ Each test session gets a throwaway database built from the project's migrations.
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import time
@@ -85,9 +86,26 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
+def _ours_or_orphaned(owner: str, host: str) -> bool:
+    owner_host, _, pid = owner.rpartition(":")
+    if owner_host != host or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True  # its process ended without removing it
+    except PermissionError:
+        return False
+    return False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_sandbox_container_left_behind(settings: Settings) -> Iterator[None]:
-    """After the whole suite, no sandbox container made by this host's processes remains."""
+    """After the whole suite, no sandbox container remains that this process made, or that
+    a process that has since ended made (a test's worker, server or CLI). Containers of
+    other live processes (another suite, a developer's server) are theirs, not leaks."""
     yield
     client = docker.DockerClient(base_url=settings.docker_host, timeout=60)
     try:
@@ -100,7 +118,7 @@ def no_sandbox_container_left_behind(settings: Settings) -> Iterator[None]:
                 for c in client.containers.list(
                     all=True, sparse=True, filters={"label": "trialgate.owner"}
                 )
-                if c.attrs["Labels"]["trialgate.owner"].startswith(f"{host}:")
+                if _ours_or_orphaned(c.attrs["Labels"]["trialgate.owner"], host)
             ]
             if not left or time.monotonic() > deadline:
                 break
