@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
+from litestar.params import QueryParameter
 
 from scoring.reputation.events import ONE_LINE, outside_window
 from service.errors import ServiceError, UnprocessableError
@@ -25,6 +26,18 @@ Name = Annotated[str, msgspec.Meta(max_length=200, pattern=ONE_LINE)]
 Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
 At = Annotated[datetime, msgspec.Meta(tz=True)]
 Percent = Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]
+# `?organization=<slug>`: admins name the organization an upload or import is for.
+OrganizationQuery = Annotated[
+    str | None,
+    QueryParameter(
+        min_length=2,
+        max_length=63,
+        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+        description="admins only, an organization's slug: for a trial, the organization it "
+        "is private to (left out: the shared catalogue); for a history, whose it is (left "
+        "out: `default`). A platform's are always its own organization's.",
+    ),
+]
 
 
 def checked_time(value: datetime, field: str) -> datetime:

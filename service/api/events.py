@@ -5,16 +5,17 @@ The rules live in `service.reputation.milestones` and `service.reputation.import
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from service.api.replay import IdempotencyHeader, answer, replayed
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
+from service.fields import OrganizationQuery
 from service.people.service import organization_for_new_people
 from service.reputation.importer import ImportReport, import_history
 from service.reputation.milestones import (
@@ -158,16 +159,7 @@ class EventImportController(Controller):
         principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
         skip_bad: FromQuery[bool] = False,
-        organization: Annotated[
-            str | None,
-            QueryParameter(
-                min_length=2,
-                max_length=63,
-                pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
-                description="admins only: whose history this is (default: `default`); "
-                "a platform's import is its own organization's",
-            ),
-        ] = None,
+        organization: OrganizationQuery = None,
     ) -> ImportReport:
         organization_id = await organization_for_new_people(conn, principal, organization)
         # The body is JSONL (one event per line, format in scoring/reputation/events.py), read raw:

@@ -9,15 +9,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import Body, FromPath, FromQuery
 
 from service.attachments import attachment
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
-from service.errors import UnprocessableError
+from service.fields import OrganizationQuery
 from service.pagination import LimitQuery, Page
-from service.repo import organizations as organizations_repo
+from service.people.service import organization_named
 from service.repo import trials as repo
 from service.repo.trials import TrialRow
 from service.trials.importer import TrialImported, import_package
@@ -94,23 +94,11 @@ class TrialController(Controller):
         conn: NamedDependency[PooledConnection],
         state: State,
         data: Annotated[TrialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-        organization: Annotated[
-            str | None,
-            QueryParameter(
-                min_length=2,
-                max_length=63,
-                pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
-                description="import privately for this organization (slug); "
-                "left out, the trial joins the shared catalogue",
-            ),
-        ] = None,
+        organization: OrganizationQuery = None,
     ) -> TrialImported:
         organization_id = None
         if organization is not None:
-            found = await organizations_repo.find_organization(conn, slug=organization)
-            if found is None:
-                raise UnprocessableError(f"No organization {organization!r}.", field="organization")
-            organization_id = found.id
+            organization_id = await organization_named(conn, organization)
         package = load_package(await data.package.read())
         return await import_package(conn, state.sandboxes, package, organization_id=organization_id)
 

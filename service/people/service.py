@@ -56,6 +56,11 @@ async def organization_for_new_people(
         return scope
     if slug is None:
         return await organizations_repo.default_organization_id(conn)
+    return await organization_named(conn, slug)
+
+
+async def organization_named(conn: Connection, slug: str) -> UUID:
+    """The organization with this slug; a 422 naming `organization` when there is none."""
     found = await organizations_repo.find_organization(conn, slug=slug)
     if found is None:
         raise UnprocessableError(f"No organization {slug!r}.", field="organization")
