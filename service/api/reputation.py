@@ -77,8 +77,9 @@ class ModelController(Controller):
 
     @get(
         "/v1/models",
-        summary="Model versions, newest first, with hold-out metrics",
-        guards=[allow("admin", "platform")],
+        summary="Model versions, newest first, with hold-out metrics (admins: the metrics "
+        "count every organization's history)",
+        guards=[allow("admin")],
     )
     async def index(
         self,
@@ -87,9 +88,7 @@ class ModelController(Controller):
     ) -> list[ModelOut]:
         return [model_out(r) for r in await models_repo.list_versions(conn, limit=limit)]
 
-    @get(
-        "/v1/models/{version:str}", summary="One model version", guards=[allow("admin", "platform")]
-    )
+    @get("/v1/models/{version:str}", summary="One model version", guards=[allow("admin")])
     async def read(
         self,
         conn: NamedDependency[PooledConnection],

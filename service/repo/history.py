@@ -29,12 +29,14 @@ from service.db.connection import Connection
 IMPORT_LOCK_ID = 7_214_530_212
 
 
-async def load_events(conn: Connection) -> list[Event]:
-    """Every event the model may read, with actors and milestones named by uuid."""
+async def load_events(conn: Connection, organization_id: UUID | None) -> list[Event]:
+    """Every event of one organization (every organization's when None: training only),
+    with actors and milestones named by uuid."""
     events: list[Event] = []
     for row in await conn.fetch(
         "SELECT id::text, kind, skills, coalesce(joined_at, created_at) FROM actors "
-        "WHERE kind IN ('candidate', 'client')"
+        "WHERE kind IN ('candidate', 'client') AND ($1::uuid IS NULL OR organization_id = $1)",
+        organization_id,
     ):
         if row[1] == "candidate":
             events.append(CandidateJoined(id=row[0], skills=tuple(row[2]), at=row[3]))
@@ -45,7 +47,10 @@ async def load_events(conn: Connection) -> list[Event]:
             candidate=r[0], trial=r[1], skills=tuple(r[2]), score=r[3], verdict=r[4], at=r[5]
         )
         for r in await conn.fetch(
-            "SELECT candidate_id::text, trial, skills, score, verdict, at FROM trial_results"
+            "SELECT t.candidate_id::text, t.trial, t.skills, t.score, t.verdict, t.at "
+            "FROM trial_results t JOIN actors a ON a.id = t.candidate_id "
+            "WHERE $1::uuid IS NULL OR a.organization_id = $1",
+            organization_id,
         )
     )
     events.extend(
@@ -61,13 +66,17 @@ async def load_events(conn: Connection) -> list[Event]:
         )
         for r in await conn.fetch(
             "SELECT id::text, candidate_id::text, client_id::text, tier, skills, amount, due_at, "
-            "opened_at FROM milestones"
+            "opened_at FROM milestones WHERE $1::uuid IS NULL OR organization_id = $1",
+            organization_id,
         )
     )
     events.extend(
         MilestoneOutcome(milestone=r[0], outcome=r[1], on_time=r[2], at=r[3])
         for r in await conn.fetch(
-            "SELECT milestone_id::text, outcome, on_time, at FROM milestone_outcomes"
+            "SELECT o.milestone_id::text, o.outcome, o.on_time, o.at FROM milestone_outcomes o "
+            "JOIN milestones m ON m.id = o.milestone_id "
+            "WHERE $1::uuid IS NULL OR m.organization_id = $1",
+            organization_id,
         )
     )
     events.extend(
@@ -75,7 +84,10 @@ async def load_events(conn: Connection) -> list[Event]:
             milestone=r[0], stars=r[1], quality=r[2], communication=r[3], timeliness=r[4], at=r[5]
         )
         for r in await conn.fetch(
-            "SELECT milestone_id::text, stars, quality, communication, timeliness, at FROM ratings"
+            "SELECT r.milestone_id::text, r.stars, r.quality, r.communication, r.timeliness, r.at "
+            "FROM ratings r JOIN milestones m ON m.id = r.milestone_id "
+            "WHERE $1::uuid IS NULL OR m.organization_id = $1",
+            organization_id,
         )
     )
     return events
@@ -115,9 +127,14 @@ class StoredTrial(msgspec.Struct, frozen=True, kw_only=True):
     verdict: str
 
 
-async def lock_imports(conn: Connection) -> None:
-    """One import at a time: their look-ups and inserts must not interleave."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_ID)
+async def lock_imports(conn: Connection, organization_id: UUID) -> None:
+    """One import per organization at a time: their look-ups and inserts must not
+    interleave. Organizations share no platform ids, so theirs run side by side."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, $2))",
+        organization_id,
+        IMPORT_LOCK_ID,
+    )
 
 
 async def find_actors(

@@ -76,9 +76,14 @@ _SELECT = (
 )
 
 
-async def lock_refresh(conn: Connection) -> None:
-    """One refresh at a time, so a refresh that read an older history never writes last."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", REFRESH_LOCK_ID)
+async def lock_refresh(conn: Connection, organization_id: UUID) -> None:
+    """One refresh of an organization at a time, so a refresh that read an older history
+    never writes last; organizations share no reputation, so theirs run side by side."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, $2))",
+        organization_id,
+        REFRESH_LOCK_ID,
+    )
 
 
 async def upsert(
@@ -146,9 +151,19 @@ async def page(
     return [msgspec.convert(dict(r), ReputationRow) for r in rows]
 
 
-async def candidate_ids(conn: Connection) -> list[UUID]:
-    rows = await conn.fetch("SELECT id FROM actors WHERE kind = 'candidate' ORDER BY id")
-    return [r["id"] for r in rows]
+async def candidates_by_organization(
+    conn: Connection, *, candidates: Sequence[UUID] | None, organization_id: UUID | None
+) -> dict[UUID, list[UUID]]:
+    """The candidates named (every one when None), of `organization_id` (every
+    organization when None), grouped by organization, each group in id order."""
+    rows = await conn.fetch(
+        "SELECT organization_id, array_agg(id ORDER BY id) AS ids FROM actors "
+        "WHERE kind = 'candidate' AND ($1::uuid[] IS NULL OR id = ANY($1)) "
+        "AND ($2::uuid IS NULL OR organization_id = $2) GROUP BY organization_id",
+        None if candidates is None else list(candidates),
+        organization_id,
+    )
+    return {r["organization_id"]: list(r["ids"]) for r in rows}
 
 
 async def mark_dirty(conn: Connection, *, candidate_ids: Sequence[UUID]) -> None:

@@ -475,7 +475,7 @@ async def import_history(
     started = time.monotonic()
     now = now or datetime.now(UTC)
     parsed = await asyncio.to_thread(read_history, data)
-    await repo.lock_imports(conn)
+    await repo.lock_imports(conn, organization_id)
     plan = _Plan(parsed.events, parsed.linenos, now, organization_id)
     await plan.look_up(conn)
     plan.classify()
@@ -486,7 +486,10 @@ async def import_history(
     counts = await plan.write(conn)
     refreshed = 0
     if counts.total:
-        refreshed = (await refresh(conn, scorers, now=now, backfill=True)).candidates
+        report = await refresh(
+            conn, scorers, organization_id=organization_id, now=now, backfill=True
+        )
+        refreshed = report.candidates
     return ImportReport(
         lines=lines,
         imported=counts,

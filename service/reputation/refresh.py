@@ -54,8 +54,9 @@ class RefreshReport(msgspec.Struct, frozen=True, kw_only=True):
     took_ms: int
 
 
-async def load_index(conn: Connection) -> HistoryIndex:
-    events = await history_repo.load_events(conn)
+async def load_index(conn: Connection, organization_id: UUID | None) -> HistoryIndex:
+    """One organization's history (every organization's when None: for training only)."""
+    events = await history_repo.load_events(conn, organization_id)
     return await asyncio.to_thread(build_index, events)
 
 
@@ -126,13 +127,17 @@ async def refresh(
     conn: Connection,
     scorers: Scorers,
     *,
+    organization_id: UUID | None = None,
     candidates: Sequence[UUID] | None = None,
     tiers: Sequence[str] | None = None,
     now: datetime | None = None,
     backfill: bool = False,
 ) -> RefreshReport:
-    """Recompute and store reputations (everyone when `candidates` is None), then re-decide.
+    """Recompute and store reputations, then re-decide: the candidates named (everyone when
+    None), of `organization_id` (every organization when None).
 
+    Each organization is scored from its own history alone (the prior's population rate
+    included): another organization's events, real or fabricated, never move its scores.
     `backfill`: candidates with no score history yet also get their past drawn
     (`past_scores`, for the default tier), as after importing a platform's history.
     """
@@ -142,36 +147,69 @@ async def refresh(
             candidates=0, tiers=tuple(tiers or ()), scorer="", source="", flipped=0, took_ms=0
         )
     async with conn.transaction():
-        await repo.lock_refresh(conn)
         now = now or datetime.now(UTC)
-        index = await load_index(conn)
-        scorer = await scorers.current(conn, index, now)
         tiers = list(tiers) if tiers is not None else await reputation_tiers(conn)
-        ids = sorted(candidates) if candidates is not None else await repo.candidate_ids(conn)
-        rows = await asyncio.to_thread(score_tiers, scorer, index, ids, tiers, now)
-        # One global order of row locks: concurrent writers never deadlock on reputations.
-        rows.sort(key=lambda r: (r.candidate_id, r.tier))
-        computed_at = datetime.now(UTC)
-        if backfill:
-            new = await score_history.without_history(conn, candidate_ids=ids)
-            # The tier profiles show first; drawing every tier's past tripled an import's time.
-            drawn = [DEFAULT_TIER] if DEFAULT_TIER in tiers else []
-            past = await asyncio.to_thread(past_scores, scorer, index, new, drawn, now)
-            await score_history.insert_points(conn, past)
-        await repo.clear_dirty(conn, candidate_ids=ids, before=now)
-        await score_history.append_changed(conn, rows, computed_at=computed_at)
-        await repo.upsert(conn, rows, computed_at=computed_at)
-        flipped = await decisions.recheck(conn, rows, computed_at=computed_at, now=now)
+        groups = await repo.candidates_by_organization(
+            conn, candidates=candidates, organization_id=organization_id
+        )
+        refreshed, flipped, scorers_used = 0, 0, []
+        for organization in sorted(
+            groups
+        ):  # one order of locks: concurrent refreshes never deadlock
+            await repo.lock_refresh(conn, organization)
+            ids = groups[organization]
+            scorer, flips = await _refresh_organization(
+                conn,
+                scorers,
+                organization_id=organization,
+                ids=ids,
+                tiers=tiers,
+                now=now,
+                backfill=backfill,
+            )
+            refreshed += len(ids)
+            flipped += flips
+            scorers_used.append(scorer)
     report = RefreshReport(
-        candidates=len(ids),
+        candidates=refreshed,
         tiers=tuple(tiers),
-        scorer=scorer.version,
-        source=scorer.source,
+        scorer=", ".join(sorted({s.version for s in scorers_used})),
+        source=", ".join(sorted({s.source for s in scorers_used})),
         flipped=flipped,
         took_ms=int((time.monotonic() - started) * 1000),
     )
     log.info("reputations refreshed", extra=msgspec.to_builtins(report))
     return report
+
+
+async def _refresh_organization(
+    conn: Connection,
+    scorers: Scorers,
+    *,
+    organization_id: UUID,
+    ids: list[UUID],
+    tiers: list[str],
+    now: datetime,
+    backfill: bool,
+) -> tuple[Scorer, int]:
+    """Score `ids` of one organization from its history; the scorer used and the flips."""
+    index = await load_index(conn, organization_id)
+    scorer = await scorers.current(conn, index, now)
+    rows = await asyncio.to_thread(score_tiers, scorer, index, ids, tiers, now)
+    # One global order of row locks: concurrent writers never deadlock on reputations.
+    rows.sort(key=lambda r: (r.candidate_id, r.tier))
+    computed_at = datetime.now(UTC)
+    if backfill:
+        new = await score_history.without_history(conn, candidate_ids=ids)
+        # The tier profiles show first; drawing every tier's past tripled an import's time.
+        drawn = [DEFAULT_TIER] if DEFAULT_TIER in tiers else []
+        past = await asyncio.to_thread(past_scores, scorer, index, new, drawn, now)
+        await score_history.insert_points(conn, past)
+    await repo.clear_dirty(conn, candidate_ids=ids, before=now)
+    await score_history.append_changed(conn, rows, computed_at=computed_at)
+    await repo.upsert(conn, rows, computed_at=computed_at)
+    flipped = await decisions.recheck(conn, rows, computed_at=computed_at, now=now)
+    return scorer, flipped
 
 
 async def refresh_dirty(pool: asyncpg.Pool, scorers: Scorers, *, limit: int = DIRTY_BATCH) -> int:

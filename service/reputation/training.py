@@ -117,7 +117,7 @@ async def train_and_promote(
 ) -> TrainingReport:
     now = now or datetime.now(UTC)
     await repo.lock_training(conn)
-    index = await load_index(conn)
+    index = await load_index(conn, None)  # a model learns from every organization's history
     try:
         model = await asyncio.to_thread(_train, index, seed)
     except InsufficientHistoryError as exc:

@@ -132,17 +132,20 @@ async def create_submission(
 async def visible_submission(
     pool: asyncpg.Pool, principal: Principal, submission_id: UUID
 ) -> tuple[SubmissionRow, Grade | None]:
-    """The submission and its result, if the principal may see it; otherwise not found."""
+    """The submission and its result, if the principal may see it; otherwise not found.
+
+    Only those who may see a submission are answered from the cache: anyone else takes
+    the database's time, as for an id that does not exist, so timing tells nothing."""
     found = graded_cache.get(submission_id)
-    if found is None:
+    if found is None or not _may_see(principal, found[0]):
         async with pool.acquire() as conn:
             found = await repo.get_submission_with_result(conn, submission_id=submission_id)
-        if found is not None and found[0].status == "graded":
+        if found is not None and found[0].status == "graded" and _may_see(principal, found[0]):
             graded_cache[submission_id] = found
-    if (
-        found is None
-        or not principal.sees(found[0].organization_id)
-        or not may_see_candidate(principal, found[0].candidate_id)
-    ):
+    if found is None or not _may_see(principal, found[0]):
         raise NotFoundError(f"No submission {submission_id}.", field="submission_id")
     return found
+
+
+def _may_see(principal: Principal, row: SubmissionRow) -> bool:
+    return principal.sees(row.organization_id) and may_see_candidate(principal, row.candidate_id)

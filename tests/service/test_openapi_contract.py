@@ -1,5 +1,7 @@
 """The OpenAPI document is the contract: every operation, fuzzed from its schema with an
-admin's, a platform's and a candidate's key, answers no 5xx and only what it documents.
+admin's, a platform's, a candidate's and another organization's platform's key, answers
+no 5xx and only what it documents. Real ids (people of both organizations) are mixed
+into the generated ids, so the fuzzer reaches past the "no such id" answers too.
 
 Schemathesis generates the requests (a fixed seed, so every run asks the same); its
 pytest plugin is not used, the operations are parametrized here.
@@ -10,9 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from uuid import UUID
 
 import asyncpg
 import hypothesis
+import hypothesis.strategies as st
 import msgspec
 import pytest
 import schemathesis
@@ -25,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from service.app import create_app
+from service.repo.organizations import insert_organization
 from service.settings import Settings
 from tests.conftest import _migrated_database
 from tests.support import Caller, new_caller, serving
@@ -61,13 +66,40 @@ async def contract_database(admin_url: str) -> AsyncIterator[str]:
 async def contract_callers(contract_database: str) -> list[Caller]:
     conn = await asyncpg.connect(contract_database)
     try:
+        other = await insert_organization(conn, slug="other-platform", name="Another platform")
         return [
             await new_caller(conn, "admin", None, "operator"),
             await new_caller(conn, "platform", None, "marketplace"),
             await new_caller(conn, "candidate", "candidate", "Ada"),
+            await new_caller(conn, "platform", None, "another marketplace", other.id),
+            # not a caller: a person of the other organization, for its id
+            await new_caller(conn, "client", "client", "Zed", other.id),
         ]
     finally:
         await conn.close()
+
+
+# Fields whose values name a person: where a real id is put in place of a generated one.
+ID_FIELDS = ("candidate_id", "actor_id", "candidate", "client")
+
+
+def _mix_in(case: schemathesis.Case, real: str) -> None:
+    """Put a real id where the generated case has a uuid or names a person."""
+    for name, value in list((case.path_parameters or {}).items()):
+        if isinstance(value, str) and _is_uuid(value):
+            case.path_parameters[name] = real  # type: ignore[index]
+    if isinstance(case.body, dict):
+        for name in ID_FIELDS:
+            if name in case.body:
+                case.body[name] = real
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +116,10 @@ def test_every_operation_keeps_its_contract(
     cases = operation.as_strategy(generation_mode=GenerationMode.POSITIVE) | operation.as_strategy(
         generation_mode=GenerationMode.NEGATIVE
     )
+    callers = contract_callers[:4]
+    real_ids = [str(c.actor_id) for c in contract_callers if c.actor_id is not None]
 
-    @hypothesis.given(case=cases)
+    @hypothesis.given(case=cases, real=st.none() | st.sampled_from(real_ids))
     @hypothesis.settings(
         max_examples=EXAMPLES_PER_OPERATION,
         derandomize=True,
@@ -93,8 +127,10 @@ def test_every_operation_keeps_its_contract(
         database=None,
         suppress_health_check=list(hypothesis.HealthCheck),
     )
-    def keeps_it(case: schemathesis.Case) -> None:
-        for caller in contract_callers:
+    def keeps_it(case: schemathesis.Case, real: str | None) -> None:
+        if real is not None:
+            _mix_in(case, real)
+        for caller in callers:
             case.call_and_validate(base_url=served, headers=caller.headers, checks=CHECKS)
 
     keeps_it()

@@ -267,7 +267,7 @@ async def test_the_stored_history_reproduces_point_in_time_features(
     conn = await asyncpg.connect(model_db)
     try:
         await init_connection(conn)
-        stored = await load_events(conn)
+        stored = await load_events(conn, None)
         refs = {
             r["external_ref"]: str(r["id"])
             for r in await conn.fetch(

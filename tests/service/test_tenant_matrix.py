@@ -14,6 +14,7 @@ import asyncio
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,7 +23,11 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
+from service.db.pool import init_connection
+from service.repo import reputation as reputation_repo
 from service.repo.organizations import insert_organization
+from service.reputation.refresh import refresh
+from service.reputation.scorers import Scorers
 from tests.service.conftest import Callers
 from tests.service.test_api_roles import SOLUTION, wait_graded
 from tests.service.test_webhooks import Receiver
@@ -390,3 +395,61 @@ def test_admins_see_across_organizations(
         headers=admin,
     )
     assert ambiguous.status_code == 422 and "several organizations" in ambiguous.text
+
+
+def test_another_organizations_history_never_moves_a_reputation(
+    api: TestClient, callers: Callers, tenant_b: TenantB, world_a: WorldA, database_url: str
+):
+    """B imports 200 disputed milestones of its own people. A's candidate, scored again
+    as of the same moment, keeps the same score: each organization is scored from its own
+    history alone, the prior's population rate included."""
+    now = datetime.now(UTC)
+    candidate = UUID(world_a.candidate)
+
+    async def score_a() -> tuple[float, str]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await init_connection(conn)
+            await refresh(conn, Scorers(), candidates=[candidate], tiers=["standard"], now=now)
+            row = await reputation_repo.get(
+                conn, candidate_id=candidate, tier="standard", scope=None
+            )
+            assert row is not None
+            return row.score, row.model_version
+        finally:
+            await conn.close()
+
+    before = asyncio.run(score_a())
+    ref = f"flood-{uuid4().hex[:8]}"
+    lines = [
+        {"type": "candidate", "id": ref, "at": "2025-01-01T00:00:00Z"},
+        {"type": "client", "id": ref, "at": "2025-01-01T00:00:00Z"},
+    ]
+    for i in range(200):
+        lines += [
+            {
+                "type": "milestone",
+                "id": f"{ref}-{i}",
+                "candidate": ref,
+                "client": ref,
+                "tier": "standard",
+                "amount": 100,
+                "due": "2025-03-01T00:00:00Z",
+                "at": "2025-02-01T00:00:00Z",
+            },
+            {
+                "type": "milestone_outcome",
+                "milestone": f"{ref}-{i}",
+                "outcome": "disputed",
+                "on_time": False,
+                "at": "2025-03-02T00:00:00Z",
+            },
+        ]
+    imported = api.post(
+        "/v1/events:import",
+        content=b"".join(msgspec.json.encode(line) + b"\n" for line in lines),
+        headers=tenant_b.platform.headers,
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["imported"]["milestones"] == 200
+    assert asyncio.run(score_a()) == before
