@@ -81,6 +81,8 @@ def create_key_command(args: argparse.Namespace, settings: Settings, env: dict[s
     except ValueError as exc:
         return fail(str(exc), 2)
     print(key)
+    if role == "platform" and args.organization is None:
+        say("the key belongs to the `default` organization (--organization names another)")
     say("store it now: it is not shown again")
     return 0
 

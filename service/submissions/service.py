@@ -88,12 +88,15 @@ def may_see_candidate(principal: Principal, candidate_id: UUID) -> bool:
 
 async def _resolve_candidate(
     conn: Connection, principal: Principal, requested: UUID | None
-) -> UUID:
+) -> tuple[UUID, UUID]:
+    """(the candidate, their organization)."""
     if principal.role == "candidate":
         if requested is not None and requested != principal.actor_id:
             raise ServiceError("A candidate submits only for themself.", field="candidate_id")
         assert principal.actor_id is not None  # a database constraint on candidate keys
-        return principal.actor_id
+        organization = principal.scope
+        assert organization is not None  # not an admin
+        return principal.actor_id, organization
     require(principal, "admin", "platform")
     if requested is None:
         raise ServiceError("Name the candidate this submission is for.", field="candidate_id")
@@ -102,7 +105,7 @@ async def _resolve_candidate(
     )
     if found is None:
         raise UnprocessableError(f"No candidate {requested}.", field="candidate_id")
-    return requested
+    return requested, found.organization_id
 
 
 async def create_submission(
@@ -115,7 +118,12 @@ async def create_submission(
 ) -> UUID:
     """Store checked files for the trial's current version and queue them for grading."""
     refuse_harness_files(files)
-    candidate = await _resolve_candidate(conn, principal, candidate_id)
+    candidate, organization = await _resolve_candidate(conn, principal, candidate_id)
+    if trial.organization_id not in (None, organization):  # only an admin gets this far
+        raise UnprocessableError(
+            f"Trial {trial.id!r} is private to another organization than the candidate's.",
+            field="candidate_id",
+        )
     submission_id = await repo.insert_submission(
         conn,
         trial_version_id=trial.version_id,

@@ -388,6 +388,13 @@ def test_admins_see_across_organizations(
     assert same_ref.status_code in (201, 409), same_ref.text
     b_candidate = tenant_b.candidate.actor_id
     assert api.get(f"/v1/candidates/{b_candidate}", headers=admin).status_code == 200
+    # a private trial takes only its own organization's candidates, even from an admin
+    private = api.post(
+        f"/v1/trials/{world_a.private_trial}/submissions",
+        json={"files": SOLUTION, "candidate_id": str(b_candidate)},
+        headers=admin,
+    )
+    assert private.status_code == 422 and private.json()["field"] == "candidate_id"
     # by platform id, an id used in two organizations is refused, not guessed
     ambiguous = api.post(
         "/v1/eligibility",
