@@ -32,7 +32,11 @@ class JsonFormatter(logging.Formatter):
         return msgspec.json.encode(entry, enc_hook=str).decode()
 
 
-def configure(level: str = "INFO", *, json: bool = True) -> None:
+def configure(level: str = "INFO", *, json: bool | None = None) -> None:
+    """Logs to stderr: one JSON object per line for collectors, readable lines for a person
+    at a terminal (`json=None` decides by whether stderr is one)."""
+    if json is None:
+        json = not sys.stderr.isatty()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter()

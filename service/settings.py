@@ -42,7 +42,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: Annotated[str, msgspec.Meta(min_length=1)] = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8000
     log_level: LogLevel = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None  # None: JSON unless stderr is a terminal
     # 0: as many as the machine has cores
     worker_concurrency: Annotated[int, msgspec.Meta(ge=0, le=256)] = 0
     embedded_worker: bool = True
@@ -142,7 +142,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> Setti
         "docker_host": state.docker_host,
         "web_secret": read_secret(data_dir),
     }
-    bools = {f.name for f in msgspec.structs.fields(Settings) if f.type is bool}
+    bools = {f.name for f in msgspec.structs.fields(Settings) if f.type in (bool, bool | None)}
     for field, variable in ENVIRONMENT.items():
         given = env.get(variable)
         if given is None or (

@@ -19,6 +19,9 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
+    # Pages are private to whoever is signed in: Back after signing out must not show one
+    # from the browser's cache. Static files (another router) stay cacheable.
+    "Cache-Control": "no-store",
 }
 
 R = TypeVar("R", bound=Response[Any])

@@ -350,6 +350,7 @@ def test_statements_render_markdown_without_raw_html(
     page = site.get(f"/trials/{lru_trial}")
     assert page.status_code == 200 and "<h1>" in page.text
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["cache-control"] == "no-store"  # Back after sign-out shows nothing
 
 
 def test_the_page_and_the_api_hand_out_the_same_starter_and_nothing_else(
