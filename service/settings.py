@@ -134,7 +134,7 @@ class SettingsError(ValueError):
 def settings_from_environment(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment over what `infra up` resolved; reads, never writes."""
     env = os.environ if environ is None else environ
-    data_dir = Path(env.get("TRIALGATE_DATA_DIR") or ".data").resolve()
+    data_dir = _data_dir(env.get("TRIALGATE_DATA_DIR", ""))
     state = load_state(data_dir)
     raw: dict[str, Any] = {
         "data_dir": data_dir,
@@ -162,6 +162,21 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> Setti
         if field in bools:
             problem = "expected one of 1/0, true/false, yes/no, on/off"
         raise SettingsError(f"{variable}={env.get(variable, '')!r}: {problem}") from None
+
+
+# A source checkout: `make run` keeps its services' data in `.data` beside `service/`.
+CHECKOUT_DATA = Path(__file__).resolve().parents[1] / ".data"
+
+
+def _data_dir(given: str) -> Path:
+    """TRIALGATE_DATA_DIR; else `.data` here; else, run from another folder, the data of
+    the checkout this code is in (so `trialgate` works from anywhere after `make run`)."""
+    if given:
+        return Path(given).resolve()
+    here = Path(".data").resolve()
+    if not here.exists() and (CHECKOUT_DATA / STATE_FILE).exists():
+        return CHECKOUT_DATA
+    return here
 
 
 def _paths(kind: type, value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 import sys
@@ -77,3 +78,19 @@ def test_the_command_line_refuses_a_bad_setting_in_one_line(tmp_path: Path):
     )
     assert done.returncode == 2
     assert done.stderr == "trialgate: TRIALGATE_PORT='x': Expected `int`, got `str`\n"
+
+
+def test_commands_find_the_checkouts_services_from_any_folder(tmp_path: Path):
+    """After `make run`, a command run from another folder still finds PostgreSQL and the
+    engine that `infra up` recorded in the checkout, instead of a connection refused."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TRIALGATE_DATA_DIR", "DATABASE_URL", "DOCKER_HOST")
+    }
+    trialgate = str(Path(sys.executable).with_name("trialgate"))
+    done = subprocess.run(
+        [trialgate, "infra", "status"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "postgres  up" in done.stdout and "docker    up" in done.stdout, done.stdout
