@@ -81,14 +81,18 @@ def _service_cmds(commands: Any) -> None:
     create = actions.add_parser("create", help="create a key and print it once")
     create.add_argument("--role", required=True, choices=get_args(Role))
     create.add_argument(
-        "--actor", type=UUID, default=None, help="the candidate or client the key acts as"
+        "--actor",
+        default=None,
+        help="the candidate or client the key acts as: their uuid, or the platform's own id "
+        "for them (in --organization, default `default`)",
     )
     create.add_argument("--name", required=True, help="what the key is for")
     create.add_argument(
         "--organization",
         default=None,
         metavar="SLUG",
-        help="a platform key's organization (default: `default`)",
+        help="a platform key's organization, or where --actor's platform id is looked up "
+        "(default: `default`)",
     )
     create.set_defaults(handler="service.cli.service_cmds:create_key_command")
 

@@ -15,12 +15,13 @@ from service.auth import KEY_SCHEME
 from service.auth import create_key as make
 from service.auth_types import Role
 from service.cli.output import fail, say
+from service.db.connection import Connection
 from service.db.pool import create_pool, open_connection
 from service.errors import ConflictError
 from service.grading.sandboxes import SandboxProvider
 from service.repo import jobs as jobs_repo
 from service.repo import organizations as organizations_repo
-from service.repo.actors import get_actor
+from service.repo.actors import ActorKind, get_actor, list_actors
 from service.repo.keys import revoke_keys
 from service.reputation.refresh import run_refresher
 from service.reputation.scorers import Scorers
@@ -33,7 +34,7 @@ async def create_key(
     database_url: str,
     *,
     role: Role,
-    actor: UUID | None,
+    actor: str | None,
     name: str,
     organization: str | None = None,
 ) -> str:
@@ -42,28 +43,54 @@ async def create_key(
     try:
         organization_id = None
         if organization is not None:
-            if role != "platform":
+            if role == "admin":
                 raise ValueError(
-                    "--organization is for platform keys; a candidate's or client's key "
-                    "belongs to their organization, an admin's to none"
+                    "an admin key belongs to no organization; leave out --organization"
                 )
             found = await organizations_repo.find_organization(conn, slug=organization)
             if found is None:
                 raise ValueError(f"no organization {organization!r} (see `organizations list`)")
             organization_id = found.id
+        actor_id = None
         if role in ("candidate", "client"):  # the roles whose keys act as an actor of that kind
             if actor is None:
-                raise ValueError(f"a {role} key needs --actor (the {role}'s id)")
-            if await get_actor(conn, kind=role, actor_id=actor, scope=None) is None:
-                raise ValueError(f"no {role} with id {actor}")
+                raise ValueError(f"a {role} key needs --actor (the {role}'s uuid or platform id)")
+            kind: ActorKind = "candidate" if role == "candidate" else "client"
+            actor_id = await _actor_named(conn, kind, actor, organization_id)
         elif actor is not None:
             raise ValueError(f"a {role} key is not bound to an actor; leave out --actor")
         key, _ = await make(
-            conn, role=role, actor_id=actor, name=name, organization_id=organization_id
+            conn, role=role, actor_id=actor_id, name=name, organization_id=organization_id
         )
         return key
     finally:
         await conn.close()
+
+
+async def _actor_named(
+    conn: Connection, kind: ActorKind, actor: str, organization_id: UUID | None
+) -> UUID:
+    """A candidate or client by uuid, or by the platform's id within the organization."""
+    try:
+        actor_id: UUID | None = UUID(actor)
+    except ValueError:
+        actor_id = None
+    if actor_id is not None:
+        found = await get_actor(conn, kind=kind, actor_id=actor_id, scope=organization_id)
+        if found is not None:
+            return found.id
+    scope = organization_id or await organizations_repo.default_organization_id(conn)
+    rows = await list_actors(
+        conn,
+        kind=kind,
+        external_ref=actor,
+        after=None,
+        limit=1,
+        scope=scope,
+    )
+    if not rows:
+        raise ValueError(f"no {kind} {actor!r} (by uuid, or platform id in that organization)")
+    return rows[0].id
 
 
 def create_key_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:

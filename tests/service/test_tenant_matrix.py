@@ -11,10 +11,14 @@ events, and nothing of A's changes.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -460,3 +464,40 @@ def test_another_organizations_history_never_moves_a_reputation(
     assert imported.status_code == 200, imported.text
     assert imported.json()["imported"]["milestones"] == 200
     assert asyncio.run(score_a()) == before
+
+
+def test_operators_make_organizations_and_keys_by_the_platforms_own_ids(
+    api: TestClient, callers: Callers, database_url: str
+):
+    trialgate = str(Path(sys.executable).with_name("trialgate"))
+    env = {**os.environ, "DATABASE_URL": database_url}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([trialgate, *args], env=env, capture_output=True, text=True)
+
+    slug = f"firm-{uuid4().hex[:8]}"
+    made = cli("organizations", "create", slug, "--name", "An outsourcing firm")
+    assert made.returncode == 0, made.stderr
+    assert slug in cli("organizations", "list").stdout
+    assert cli("organizations", "create", slug).returncode == 1  # once
+    assert cli("organizations", "create", "Not A Slug").returncode == 2
+    person = _created(
+        api.post(
+            "/v1/candidates",
+            json={"external_ref": "c-42", "organization": slug},
+            headers=callers.admin.headers,
+        )
+    )
+    key = cli("keys", "create", "--role", "candidate", "--actor", "c-42", "--organization", slug,
+              "--name", "Ada")  # fmt: skip
+    assert key.returncode == 0, key.stderr
+    headers = {"Authorization": f"Bearer {key.stdout.strip()}"}
+    assert api.get(f"/v1/candidates/{person['id']}", headers=headers).status_code == 200
+    elsewhere = cli("keys", "create", "--role", "candidate", "--actor", "c-42", "--name", "x")
+    if elsewhere.returncode == 0:  # the default organization has a c-42 of its own
+        other = {"Authorization": f"Bearer {elsewhere.stdout.strip()}"}
+        assert api.get(f"/v1/candidates/{person['id']}", headers=other).status_code == 404
+    else:
+        assert "no candidate 'c-42'" in elsewhere.stderr
+    platform = cli("keys", "create", "--role", "platform", "--name", "p")
+    assert platform.returncode == 0 and "`default` organization" in platform.stderr
