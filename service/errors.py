@@ -58,15 +58,21 @@ class ServiceError(Exception):
     status = 400
     title = "Bad request"
     type = "about:blank"
-    headers: ClassVar[dict[str, str]] = {}
+    default_headers: ClassVar[dict[str, str]] = {}
 
     def __init__(
-        self, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.errors = errors or []
+        self.headers = {**self.default_headers, **(headers or {})}
 
 
 class NotFoundError(ServiceError):
@@ -88,7 +94,7 @@ class NotScoredYetError(ConflictError):
 
     title = "Not scored yet"
     type = "urn:trialgate:not-scored-yet"
-    headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
+    default_headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
 
 
 NOT_SCORED_YET = ResponseSpec(

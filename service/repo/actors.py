@@ -41,19 +41,29 @@ async def insert_actor(
     organization_id: UUID,
 ) -> ActorRow:
     try:
-        row = await conn.fetchrow(
-            "INSERT INTO actors (kind, external_ref, display_name, skills, created_by, "  # noqa: S608 - constants
-            f"organization_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
+        async with conn.transaction():  # a savepoint: the look-up below runs after a conflict
+            row = await conn.fetchrow(
+                "INSERT INTO actors (kind, external_ref, display_name, skills, created_by, "  # noqa: S608 - constants
+                f"organization_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
+                kind,
+                external_ref,
+                display_name,
+                skills,
+                created_by,
+                organization_id,
+            )
+    except asyncpg.UniqueViolationError as exc:
+        # The caller may see the one that exists: same organization, same platform id.
+        existing = await conn.fetchval(
+            "SELECT id FROM actors WHERE kind = $1 AND external_ref = $2 AND organization_id = $3",
             kind,
             external_ref,
-            display_name,
-            skills,
-            created_by,
             organization_id,
         )
-    except asyncpg.UniqueViolationError as exc:
         raise ConflictError(
-            f"A {kind} with external_ref {external_ref!r} already exists.", field="external_ref"
+            f"A {kind} with external_ref {external_ref!r} already exists: {existing}.",
+            field="external_ref",
+            headers={"Location": f"/v1/{kind}s/{existing}"},
         ) from exc
     return msgspec.convert(dict(returned_row(row)), ActorRow)
 

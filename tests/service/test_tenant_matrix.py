@@ -324,7 +324,8 @@ def test_the_same_platform_ids_in_two_organizations_are_two_people(
     mine = _created(api.post("/v1/candidates", json={"external_ref": ref}, headers=b))
     assert mine["id"] != world_a.candidate
     again = api.post("/v1/candidates", json={"external_ref": ref}, headers=b)
-    assert again.status_code == 409  # unique within the organization
+    assert again.status_code == 409  # unique within the organization: the existing one named
+    assert again.headers["location"] == f"/v1/candidates/{mine['id']}" and mine["id"] in again.text
     imported = api.post(
         "/v1/events:import",
         content=(
