@@ -29,7 +29,7 @@ from service.eligibility.batching import DecisionBatcher
 from service.errors import EXCEPTION_HANDLERS
 from service.fields import refuse_nul_in_url
 from service.grading.sandboxes import SandboxProvider
-from service.openapi import document
+from service.openapi import document, explorer
 from service.reputation.refresh import run_refresher
 from service.reputation.scorers import Scorers
 from service.settings import Settings
@@ -79,6 +79,7 @@ def create_app(
             await decisions.close()
             await pool.close()
 
+    explorer_plugins, explorer_files = explorer()
     app = Litestar(
         route_handlers=[
             health.health,
@@ -98,6 +99,7 @@ def create_app(
             sign_in_links.SignInLinkController,
             web.router(),
             web.static_files(),
+            explorer_files,
         ],
         dependencies=DEPENDENCIES,
         before_request=refuse_nul_in_url,
@@ -114,6 +116,7 @@ def create_app(
                 security_schemes={"api_key": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"api_key": []}],
+            render_plugins=explorer_plugins,
         ),
         debug=False,
         # logs.configure() owns logging: one JSON object per line, for every logger

@@ -10,10 +10,13 @@ A test fuzzes every operation against this document (tests/service/test_openapi_
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.plugins import OpenAPIRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -23,6 +26,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.static_files import create_static_files_router
 
 from service.auth import RoleGuard
 from service.errors import PROBLEM_JSON
@@ -138,3 +142,33 @@ def document(app: Litestar, *, public: dict[str, list[int]]) -> None:
                     ok.content = {
                         t: OpenAPIMediaType(schema=BINARY) for t in DOWNLOADS[(method, path)]
                     }
+
+
+# Swagger UI's own files, served by the app: a browser offline or behind a strict proxy
+# still gets the explorer (its page used to load them from a CDN and stayed blank).
+EXPLORER_ASSETS = "/schema/assets"
+
+
+def _swagger_ui_files() -> Path:
+    spec = importlib.util.find_spec("swagger_ui")  # swagger-ui-py ships them; not imported
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is not installed: run `make setup`")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
+def explorer() -> tuple[list[OpenAPIRenderPlugin], Router]:
+    """The OpenAPI explorer at /schema and /schema/swagger, and the router for its files."""
+    plugin = SwaggerRenderPlugin(
+        js_url=f"{EXPLORER_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{EXPLORER_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{EXPLORER_ASSETS}/swagger-ui-standalone-preset.js",
+        path=["/", "/swagger"],
+        favicon=f"<link rel='icon' type='image/png' href='{EXPLORER_ASSETS}/favicon-32x32.png'>",
+    )
+    files = create_static_files_router(
+        path=EXPLORER_ASSETS,
+        directories=[_swagger_ui_files()],
+        include_in_schema=False,
+        opt={"public": True},
+    )
+    return [plugin], files

@@ -10,11 +10,13 @@ pytest plugin is not used, the operations are parametrized here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import UUID
 
 import asyncpg
+import httpx
 import hypothesis
 import hypothesis.strategies as st
 import msgspec
@@ -167,3 +169,16 @@ def test_the_document_describes_what_the_api_really_sends_and_takes():
     for node in _walk(DOCUMENT):
         kinds = [k.get("type") for k in node.get("oneOf", []) if isinstance(k, dict)]
         assert not {"number", "integer"} <= set(kinds), node
+
+
+def test_the_explorer_needs_nothing_from_outside(served: str):
+    """/schema and /schema/swagger load Swagger UI from the app itself, so the explorer
+    works offline: every script and stylesheet the page names is served here."""
+    for page_path in ("/schema", "/schema/swagger"):
+        page = httpx.get(served + page_path, timeout=30)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+        assert len(assets) == 4 and all(a.startswith("/schema/assets/") for a in assets), assets
+        for asset in assets:
+            fetched = httpx.get(served + asset, timeout=30)
+            assert fetched.status_code == 200 and len(fetched.content) > 200, asset
