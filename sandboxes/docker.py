@@ -35,6 +35,7 @@ import docker
 import docker.errors
 import msgspec
 import requests.exceptions
+import urllib3.exceptions
 from docker.types import LogConfig, Ulimit
 
 from sandboxes import channel
@@ -278,9 +279,11 @@ class DockerSandbox:
 
     def _blame_a_silent_run(self, container: str) -> None:
         """No report by the wall time plus the grace: the candidate's, unless a check that
-        does not depend on the submission shows the engine stalled. Raises SandboxError when
-        the engine does not answer now, or when the harness ended cleanly (it exits 0 only
-        after writing its report) and the report was lost on the way."""
+        does not depend on the submission shows the infrastructure failed. Raises SandboxError
+        when the engine does not answer now; when the container, given a moment for the
+        engine to catch up after a stall, turns out to have ended cleanly (the harness exits
+        0 only after writing its report, so the report was lost on the way) or by SIGKILL;
+        or when it was paused from outside."""
         try:
             answered = self._api.get(self._api._url("/_ping"), timeout=ENGINE_CHECK_SECONDS)
         except requests.exceptions.RequestException as exc:
@@ -289,10 +292,27 @@ class DockerSandbox:
             ) from exc
         if answered.status_code != 200:
             raise SandboxError(f"the Docker engine answered {answered.status_code} to a ping")
+        # An engine that was just frozen still shows a container that ended meanwhile as
+        # running until it catches up with the runtime: give it a moment to say so.
+        try:
+            self._api.wait(container, timeout=ENGINE_CHECK_SECONDS)
+        except (
+            docker.errors.DockerException,
+            requests.exceptions.RequestException,
+            OSError,
+        ) as exc:
+            if not _read_timed_out(exc):
+                raise SandboxError(f"waiting for a silent sandbox container: {exc}") from exc
+            # still running after the wait: judged below
         with engine_errors("inspecting a silent sandbox container"):
             state = self._api.inspect_container(container)["State"]
-        if not state.get("Running") and state.get("ExitCode") == 0 and not state.get("OOMKilled"):
-            raise SandboxError("the harness finished but its report never arrived")
+        if state.get("Paused"):
+            raise SandboxError("the sandbox container was paused from outside during the run")
+        if not state.get("Running") and not state.get("OOMKilled"):
+            if state.get("ExitCode") == 0:
+                raise SandboxError("the harness finished but its report never arrived")
+            if state.get("ExitCode") == KILLED_FROM_OUTSIDE:
+                raise SandboxError("the sandbox container was killed from outside during the run")
 
     def _remove(self, container: str) -> None:
         """Force-remove; never raises, so it can sit in `finally` without masking
@@ -303,6 +323,17 @@ class DockerSandbox:
             pass
         except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
             log.warning("could not remove sandbox container %s", container, exc_info=True)
+
+
+def _read_timed_out(exc: BaseException) -> bool:
+    """A request that got no answer in its time (over a unix socket, requests reports
+    urllib3's read timeout as a ConnectionError)."""
+    if isinstance(exc, requests.exceptions.Timeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    return isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
+        cause, urllib3.exceptions.ReadTimeoutError
+    )
 
 
 def _owner_gone(owner: str) -> bool:

@@ -329,3 +329,25 @@ def test_a_harness_killed_from_outside_is_the_infrastructures_fault(
                 box.run(spec)
         finally:
             killer.join(timeout=60)
+
+
+def test_a_container_paused_from_outside_is_the_infrastructures_fault(
+    client: docker.DockerClient, image: str
+) -> None:
+    """Frozen by the host (`docker pause`), the harness cannot report by its deadline; the
+    host's backstop finds the container paused and retries the run, never `timeout`."""
+    spec = make_spec(SLEEPY_SPEC_FILES, image=image, wall_seconds=3)
+    with DockerSandbox(client, pool_size=0) as box:
+
+        def pause_mid_run() -> None:
+            container = _running_container(client, box)
+            time.sleep(1.5)  # after the harness took the request, before its 3 s deadline
+            client.api.pause(container)
+
+        pauser = threading.Thread(target=pause_mid_run)
+        pauser.start()
+        try:
+            with pytest.raises(SandboxError, match="paused from outside"):
+                box.run(spec)
+        finally:
+            pauser.join(timeout=60)
