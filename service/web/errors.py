@@ -51,20 +51,19 @@ def is_page(path: str) -> bool:
 class _Shown(msgspec.Struct, kw_only=True):
     title: str = ""
     detail: str = ""
-    field: str | None = None
 
 
 def error_page(
-    status: int, message: str, *, field: str | None = None, headers: dict[str, str] | None = None
+    status: int, message: str, *, viewer: Any = None, headers: dict[str, str] | None = None
 ) -> Template:
+    """The error as a page, with the signed-in viewer's navigation so they can go on."""
     return Template(
         template_name="error.html",
         context={
             "status": status,
             "heading": HEADINGS.get(status, "Something went wrong"),
             "message": message,
-            "field": field,
-            "viewer": None,
+            "viewer": viewer,
         },
         status_code=status,
         headers={**SECURITY_HEADERS, **(headers or {})},
@@ -85,8 +84,9 @@ def _page_for(
     status = response.status_code
     if status is None:
         status = HTTP_500_INTERNAL_SERVER_ERROR
+    viewer = request.scope.get("user")  # when a guard already looked the session up
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        return error_page(status, CSRF_MESSAGE)
+        return error_page(status, CSRF_MESSAGE, viewer=viewer)
     shown = _Shown()
     if isinstance(response.content, bytes):
         shown = msgspec.json.decode(response.content, type=_Shown)
@@ -95,7 +95,7 @@ def _page_for(
     else:
         message = shown.detail or shown.title
     headers = {k: v for k, v in response.headers.items() if k.lower() == "retry-after"}
-    return error_page(status, message, field=shown.field, headers=headers or None)
+    return error_page(status, message, viewer=viewer, headers=headers or None)
 
 
 def with_pages(handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:

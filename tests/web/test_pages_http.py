@@ -383,6 +383,8 @@ def test_errors_are_pages_for_people_and_problems_for_the_api(site: TestClient, 
     page = site.get("/trials/no-such-trial")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "Not found" in page.text
+    # the navigation stays, so the person can go on; no internal names (field ids) shown
+    assert 'href="/submissions"' in page.text and "About:" not in page.text
     # error pages carry the same protective headers as every other page
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["x-frame-options"] == "DENY"
