@@ -62,6 +62,7 @@ def test_candidate_submits_a_correct_solution_and_sees_it_accepted(
     wait_for(driver, lambda d: "/submissions/" in d.current_url)
     verdict = wait_for(driver, lambda d: d.find_elements(By.ID, "verdict"))[0]
     assert verdict.get_attribute("data-verdict") == "accepted"
+    assert verdict.text == "Accepted"  # in words, once; the code is for operators
     assert driver.find_element(By.ID, "score").text == "100%"
     assert "Hidden tests" in _text(driver)
     capture(driver, screenshots, "result")
