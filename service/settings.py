@@ -49,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sandbox_pool_size: Annotated[int, msgspec.Meta(ge=0, le=64)] = 2
     worker_lease_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
     worker_backoff_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 2.0
+    # runs of one candidate at once, across every worker: one's backlog never starves others
+    runs_per_candidate: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
     # between the worker's janitor passes over sandbox containers of dead workers
     sandbox_sweep_seconds: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 60.0
     # Webhooks to loopback or private addresses would let a platform key probe the
@@ -119,6 +121,7 @@ ENVIRONMENT = {
     "worker_lease_seconds": "TRIALGATE_WORKER_LEASE_SECONDS",
     "worker_backoff_seconds": "TRIALGATE_WORKER_BACKOFF_SECONDS",
     "sandbox_sweep_seconds": "TRIALGATE_SANDBOX_SWEEP_SECONDS",
+    "runs_per_candidate": "TRIALGATE_RUNS_PER_CANDIDATE",
     "webhook_private_targets": "TRIALGATE_WEBHOOK_PRIVATE_TARGETS",
     "web_secret": "TRIALGATE_WEB_SECRET",
     "secure_cookies": "TRIALGATE_SECURE_COOKIES",

@@ -38,20 +38,39 @@ async def enqueue(
     return job_id
 
 
-async def claim(conn: Connection, *, owner: str, lease: timedelta) -> Job | None:
-    """Take the next due job, or one whose lease expired (its worker died)."""
+async def claim(
+    conn: Connection, *, owner: str, lease: timedelta, runs_per_candidate: int = 1
+) -> Job | None:
+    """Take the next due job, or one whose lease expired (its worker died), fairly: from
+    the candidate served least recently, and never one whose candidate already has
+    `runs_per_candidate` runs going. One candidate's backlog thus delays another's next
+    submission by one run at most. The claim locks the candidate's turn, so two workers
+    never pass the limit together."""
     row = await conn.fetchrow(
+        "WITH picked AS ("
+        "  SELECT j.id, t.candidate_id FROM jobs j "
+        "  JOIN submissions s ON s.id = j.submission_id "
+        "  JOIN candidate_turns t ON t.candidate_id = s.candidate_id "
+        "  WHERE ((j.state = 'queued' AND j.run_after <= now()) "
+        "    OR (j.state = 'running' AND j.lease_expires_at < now())) "
+        "  AND (SELECT count(*) FROM jobs r JOIN submissions rs ON rs.id = r.submission_id "
+        "    WHERE rs.candidate_id = t.candidate_id AND r.state = 'running' "
+        "    AND r.lease_expires_at >= now()) < $3 "
+        "  ORDER BY t.last_claimed_at NULLS FIRST, j.run_after, j.id "
+        "  FOR UPDATE OF j, t SKIP LOCKED LIMIT 1"
+        "), turn AS ("
+        "  UPDATE candidate_turns SET last_claimed_at = clock_timestamp() FROM picked "
+        "  WHERE candidate_turns.candidate_id = picked.candidate_id"
+        ") "
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, "
         "lease_generation = lease_generation + 1, "
         "lease_expires_at = now() + $2, heartbeat_at = now() "
-        "WHERE id = (SELECT id FROM jobs WHERE "
-        "  (state = 'queued' AND run_after <= now()) "
-        "  OR (state = 'running' AND lease_expires_at < now()) "
-        "  ORDER BY run_after, id FOR UPDATE SKIP LOCKED LIMIT 1) "
-        "RETURNING id, kind, submission_id, payload, attempts, max_attempts, infra_failures, "
-        "lease_generation",
+        "FROM picked WHERE jobs.id = picked.id "
+        "RETURNING jobs.id, jobs.kind, jobs.submission_id, jobs.payload, jobs.attempts, "
+        "jobs.max_attempts, jobs.infra_failures, jobs.lease_generation",
         owner,
         lease,
+        runs_per_candidate,
     )
     return msgspec.convert(dict(row), Job) if row else None
 

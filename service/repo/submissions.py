@@ -47,7 +47,10 @@ async def insert_submission(
     archive_sha256: str,
     file_count: int,
 ) -> UUID:
+    # The candidate gets a turn in the fair queue (see jobs.claim) with their first one.
     submission_id: UUID = await conn.fetchval(
+        "WITH turn AS (INSERT INTO candidate_turns (candidate_id) VALUES ($2) "
+        "ON CONFLICT DO NOTHING) "
         "INSERT INTO submissions (trial_version_id, candidate_id, submitted_by, archive, "
         "archive_sha256, file_count) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         trial_version_id,

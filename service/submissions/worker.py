@@ -51,6 +51,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
     poll_seconds: float = 0.2
     backoff_base_seconds: float = 2.0
     sweep_seconds: float = 60.0  # between janitor passes
+    runs_per_candidate: int = 1  # at once, across every worker
 
     @classmethod
     def from_settings(cls, settings: Settings, concurrency: int | None = None) -> WorkerConfig:
@@ -59,6 +60,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
             lease_seconds=settings.worker_lease_seconds,
             backoff_base_seconds=settings.worker_backoff_seconds,
             sweep_seconds=settings.sandbox_sweep_seconds,
+            runs_per_candidate=settings.runs_per_candidate,
         )
 
     @property
@@ -152,7 +154,12 @@ class Worker:
             if len(running) < self.config.slots:
                 try:
                     async with self.pool.acquire() as conn:
-                        claimed = await jobs_repo.claim(conn, owner=self.owner, lease=self._lease)
+                        claimed = await jobs_repo.claim(
+                            conn,
+                            owner=self.owner,
+                            lease=self._lease,
+                            runs_per_candidate=self.config.runs_per_candidate,
+                        )
                     if failures:
                         log.info("claiming works again after %s failures", failures)
                     failures = 0

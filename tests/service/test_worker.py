@@ -459,3 +459,37 @@ async def test_an_operator_retries_a_parked_job_and_it_is_graded(quiet_service, 
         worker.wait(timeout=60)
     assert (row["status"], row["results"]) == ("graded", 1)
     assert _cli(isolated_database, "jobs", "parked").stdout == ""
+
+
+async def test_claims_are_fair_across_candidates_and_one_run_each_at_most(
+    quiet_service, isolated_database
+):
+    """Ada queues four submissions, then Bob one: Bob's is the second claimed, not the
+    fifth. While a run of Ada's goes on, no other of hers is claimed, whoever asks."""
+    api, admin, ada = quiet_service
+    bob = api.post("/v1/candidates", json={"display_name": "Bob"}, headers=admin).json()["id"]
+    adas = [_submit(api, admin, ada, SOLUTION) for _ in range(4)]
+    bobs = _submit(api, admin, bob, SOLUTION)
+    lease = timedelta(seconds=30)
+    conn = await asyncpg.connect(isolated_database)
+    await init_connection(conn)
+    try:
+
+        async def claim(owner: str) -> str | None:
+            job = await jobs_repo.claim(conn, owner=owner, lease=lease)
+            return None if job is None else str(job.submission_id)
+
+        first = await claim("worker-1")
+        assert first == adas[0]
+        assert await claim("worker-2") == bobs  # not Ada's second: she has a run going
+        assert await claim("worker-3") is None  # both have one going; the limit holds
+        # Ada's run ends: her next comes, then (Bob served since) hers keep coming in order
+        await conn.execute("UPDATE jobs SET state = 'done' WHERE lease_owner = 'worker-1'")
+        assert await claim("worker-1") == adas[1]
+        await conn.execute("UPDATE jobs SET state = 'done' WHERE lease_owner = 'worker-1'")
+        assert await claim("worker-1") == adas[2]
+        # two runs per candidate when a deployment allows them
+        job = await jobs_repo.claim(conn, owner="worker-4", lease=lease, runs_per_candidate=2)
+        assert job is not None and str(job.submission_id) == adas[3]
+    finally:
+        await conn.close()
