@@ -244,6 +244,11 @@ class Stack:
         self.kind_of[submission_id] = kind
         return submission_id
 
+    def submit_as_new(self, kind: str) -> str:
+        """A submission of a candidate of its own: a batch from many candidates runs side by
+        side (one candidate's runs go one at a time), as a platform's traffic would."""
+        return self.submit(self.candidate(f"{kind} {len(self.kind_of)}"), kind)
+
     def candidate(self, name: str) -> str:
         response = self.post("/v1/candidates", json={"display_name": name})
         assert response.status_code == 201, response.text
@@ -375,8 +380,7 @@ def stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def test_a_worker_killed_mid_run_loses_nothing(stack: Stack):
-    candidate = stack.candidate("Kill")
-    ids = [stack.submit(candidate, kind) for kind in ("slow", "slow", "right", "wrong", "slow")]
+    ids = [stack.submit_as_new(kind) for kind in ("slow", "slow", "right", "wrong", "slow")]
     victim = stack.live_workers()[0]
 
     def victim_runs_one() -> bool:
@@ -393,15 +397,14 @@ def test_a_worker_killed_mid_run_loses_nothing(stack: Stack):
 
 
 def test_postgres_restarts_kill_no_worker(stack: Stack):
-    candidate = stack.candidate("Restarts")
-    ids = [stack.submit(candidate, kind) for kind in ("slow", "right", "wrong", "slow", "right")]
+    ids = [stack.submit_as_new(kind) for kind in ("slow", "right", "wrong", "slow", "right")]
     for _ in range(5):
         postgres.stop(stack.pgdata)
         time.sleep(1.5)
         postgres.start(stack.scratch, _quiet)
         time.sleep(0.5)
     back = time.monotonic()
-    late = stack.submit(candidate, "right")  # accepted right after the database returns
+    late = stack.submit_as_new("right")  # accepted right after the database returns
     finished = stack.settled([*ids, late])
     assert stack.worker_said("worker degraded: claiming jobs failed")
     assert stack.worker_said("worker recovered after")
@@ -409,10 +412,9 @@ def test_postgres_restarts_kill_no_worker(stack: Stack):
 
 
 def test_an_engine_outage_longer_than_every_attempt_waits(stack: Stack):
-    candidate = stack.candidate("Outage")
     start_engine = stack.restart_dockerd_later()
     try:
-        ids = [stack.submit(candidate, kind) for kind in ("right", "wrong", "slow")]
+        ids = [stack.submit_as_new(kind) for kind in ("right", "wrong", "slow")]
         # The old limit parked a job after 5 attempts: 0.3 + 0.6 + 1.2 + 2.4 + 4.8 s here.
         time.sleep(20)
         rows = stack.rows(ids)
@@ -428,9 +430,8 @@ def test_an_engine_outage_longer_than_every_attempt_waits(stack: Stack):
 
 
 def test_a_stalled_engine_is_not_the_candidates_timeout(stack: Stack):
-    candidate = stack.candidate("Stall")
     pid = stack.dockerd_pid()
-    ids = [stack.submit(candidate, kind) for kind in ("right", "right", "wrong")]
+    ids = [stack.submit_as_new(kind) for kind in ("right", "right", "wrong")]
 
     def one_runs() -> bool:
         return any(r["status"] == "running" for r in stack.rows(ids))
