@@ -309,45 +309,41 @@ def test_a_replaced_sandboxs_run_in_flight_is_not_swept_away(
     assert len(outcome) == 1 and getattr(outcome[0], "status", None) == "ok", outcome
 
 
+def _run_while(
+    client: docker.DockerClient, image: str, wall_seconds: int, act: Callable[[str], object]
+) -> RunOutcome:
+    """Run the sleepy test, and 1.5 s after its container appears (the harness holds the
+    request by then, and the test sleeps for 3 s) do `act` to the container from outside."""
+    spec = make_spec(SLEEPY_SPEC_FILES, image=image, wall_seconds=wall_seconds)
+    with DockerSandbox(client, pool_size=0) as box:
+
+        def act_mid_run() -> None:
+            container = _running_container(client, box)
+            time.sleep(1.5)
+            act(container)
+
+        actor = threading.Thread(target=act_mid_run)
+        actor.start()
+        try:
+            return box.run(spec)
+        finally:
+            actor.join(timeout=60)
+
+
 def test_a_harness_killed_from_outside_is_the_infrastructures_fault(
     client: docker.DockerClient, image: str
 ) -> None:
     """SIGKILL cannot reach PID 1 from inside its namespace: a harness ended by it was
     killed by the engine or an operator, never by the candidate, so the run is retried."""
-    spec = make_spec(SLEEPY_SPEC_FILES, image=image, wall_seconds=10)
-    with DockerSandbox(client, pool_size=0) as box:
-
-        def kill_mid_run() -> None:
-            container = _running_container(client, box)
-            time.sleep(1.5)  # the harness holds the request; the test sleeps for 3 s
-            client.api.kill(container, signal="SIGKILL")
-
-        killer = threading.Thread(target=kill_mid_run)
-        killer.start()
-        try:
-            with pytest.raises(SandboxError, match="killed from outside"):
-                box.run(spec)
-        finally:
-            killer.join(timeout=60)
+    with pytest.raises(SandboxError, match="killed from outside"):
+        _run_while(client, image, 10, lambda c: client.api.kill(c, signal="SIGKILL"))
 
 
 def test_a_container_paused_from_outside_is_the_infrastructures_fault(
     client: docker.DockerClient, image: str
 ) -> None:
-    """Frozen by the host (`docker pause`), the harness cannot report by its deadline; the
-    host's backstop finds the container paused and retries the run, never `timeout`."""
-    spec = make_spec(SLEEPY_SPEC_FILES, image=image, wall_seconds=3)
-    with DockerSandbox(client, pool_size=0) as box:
-
-        def pause_mid_run() -> None:
-            container = _running_container(client, box)
-            time.sleep(1.5)  # after the harness took the request, before its 3 s deadline
-            client.api.pause(container)
-
-        pauser = threading.Thread(target=pause_mid_run)
-        pauser.start()
-        try:
-            with pytest.raises(SandboxError, match="paused from outside"):
-                box.run(spec)
-        finally:
-            pauser.join(timeout=60)
+    """Frozen by the host (`docker pause`) before its 3 s deadline, the harness cannot
+    report; the host's backstop finds the container paused and retries the run, never
+    `timeout`."""
+    with pytest.raises(SandboxError, match="paused from outside"):
+        _run_while(client, image, 3, client.api.pause)
