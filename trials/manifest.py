@@ -1,4 +1,5 @@
-"""`trial.toml`: what a trial is, which runtime grades it, within which limits.
+"""`trial.toml`: what a trial is, which runtime grades it, within which limits, how
+candidates may attempt it and what they learn of the hidden tests.
 
 ```toml
 id = "shopping-cart"
@@ -14,6 +15,14 @@ memory_mb = 256
 pids = 64
 output_kb = 256
 
+[attempt]           # optional; each key optional
+minutes = 120       # the time box of one attempt (5 to 1440)
+submissions = 10    # graded submissions allowed within one attempt (1 to 100)
+cooldown_hours = 24 # wait after an attempt ends before the next at this trial (0 to 720)
+
+[results]           # optional
+hidden_tests = "labels"  # "labels" (default) or "count"; see `HiddenTests`
+
 [scoring.weights]   # optional; test-id patterns -> weight (default weight 1)
 "tests/test_totals.py::*" = 3
 ```
@@ -23,7 +32,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -67,6 +76,12 @@ WeightPattern = Annotated[
     ),
 ]
 Weight = Annotated[float, msgspec.Meta(gt=0, le=100, description="greater than 0 and at most 100")]
+# What a candidate is told about hidden tests. "labels": each one's outcome
+# under a neutral label ("hidden test 7 of 21: passed"); "count": only how many
+# passed of how many, so outcomes cannot be matched to tests across attempts.
+HiddenTests = Annotated[
+    Literal["labels", "count"], msgspec.Meta(description='one of: "labels", "count"')
+]
 
 
 class TrialLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -80,6 +95,16 @@ class TrialLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     output_kb: Annotated[int, msgspec.Meta(ge=1, le=65536, description="between 1 and 65536")] = 256
 
 
+class AttemptRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a candidate may attempt a trial: the time box, graded submissions, the wait between."""
+
+    minutes: Annotated[int, msgspec.Meta(ge=5, le=1440, description="between 5 and 1440")] = 120
+    submissions: Annotated[int, msgspec.Meta(ge=1, le=100, description="between 1 and 100")] = 10
+    cooldown_hours: Annotated[
+        float, msgspec.Meta(ge=0, le=720, description="between 0 and 720")
+    ] = 24.0
+
+
 class TrialManifest(msgspec.Struct, frozen=True, kw_only=True):
     """A validated `trial.toml`. Skills are deduplicated, first mention kept."""
 
@@ -90,6 +115,8 @@ class TrialManifest(msgspec.Struct, frozen=True, kw_only=True):
     difficulty: Difficulty
     runtime: str
     limits: TrialLimits = TrialLimits()
+    attempt: AttemptRules = AttemptRules()
+    hidden_tests: HiddenTests = "labels"
     weights: dict[WeightPattern, Weight] = {}
 
     @property
@@ -101,8 +128,13 @@ class _Scoring(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     weights: dict[WeightPattern, Weight] = {}
 
 
+class _Results(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    hidden_tests: HiddenTests = "labels"
+
+
 class _ManifestFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The shape of `trial.toml` itself, which nests weights under `[scoring]`."""
+    """The shape of `trial.toml` itself, which nests weights under `[scoring]` and
+    what candidates see of hidden tests under `[results]`."""
 
     id: Slug
     title: Title
@@ -111,6 +143,8 @@ class _ManifestFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     difficulty: Difficulty
     runtime: str
     limits: TrialLimits = TrialLimits()
+    attempt: AttemptRules = AttemptRules()
+    results: _Results = _Results()
     scoring: _Scoring = _Scoring()
 
 
@@ -149,6 +183,8 @@ def parse_manifest(text: str, file: str = "trial.toml") -> TrialManifest:
         difficulty=doc.difficulty,
         runtime=doc.runtime,
         limits=doc.limits,
+        attempt=doc.attempt,
+        hidden_tests=doc.results.hidden_tests,
         weights=dict(doc.scoring.weights),
     )
 

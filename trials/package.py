@@ -3,7 +3,8 @@
 ```
 trial.toml      the manifest (see `trials.manifest`)
 statement.md    what the candidate reads
-starter/        files handed to the candidate
+starter/        files handed to the candidate (with the statement and public tests:
+                `starter_archive`; top-level names `trials.bundle` reserves are refused)
 tests/          hidden tests
 public_tests/   optional tests the candidate may see
 solution/       the reference solution
@@ -27,6 +28,7 @@ from typing import Literal
 import msgspec
 
 from trials.archives import ArchiveLimits, read_tree, tree_sha256, write_tar, write_zip
+from trials.bundle import RESERVED, bundle_files, reserved_paths
 from trials.errors import Problem, SubmissionRejected, TrialPackageInvalid
 from trials.manifest import TrialManifest, parse_manifest
 from trials.submissions import harness_shadowing_reasons, top_level_modules
@@ -51,6 +53,10 @@ CODE_TREES = ("starter", "solution")
 _LAYOUT = "trial.toml, statement.md, starter/, tests/, public_tests/, solution/"
 _TEST_FILE = re.compile(r"(test_.*|.*_test)\.py")
 _NOT_TEST_MODULES = frozenset({"conftest.py", "__init__.py"})
+# The download puts its extras beside the starter, and drops them from what comes back.
+_RESERVED_WHY = (
+    f"the top-level names {', '.join(RESERVED)} are reserved for the candidate's download"
+)
 
 
 class TrialPackage(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,15 +141,24 @@ def starter_archive(
     fmt: Literal["tar.gz", "zip"] = "tar.gz",
     folder: str | None = None,
 ) -> bytes:
-    """The starter files for the candidate, inside one folder (the trial id by default).
+    """The candidate's download, inside one folder (the trial id by default).
 
-    The folder keeps an unpacked download tidy; `read_tree` unwraps it again
-    if the candidate sends the folder back. Pass `folder=""` for no folder.
+    The starter files at the folder's top, beside `statement.md`, the public
+    tests and a generated guide (see `trials.bundle`). The folder keeps an
+    unpacked download tidy; `read_submission` unwraps it again and drops the
+    extras if the candidate sends the folder back. Pass `folder=""` for no
+    folder. Deterministic: the same package gives the same bytes.
     """
+    files = bundle_files(
+        package.manifest,
+        statement=package.statement,
+        starter=package.starter,
+        public_tests=package.public_tests,
+    )
     prefix = package.manifest.id if folder is None else folder
     if fmt == "zip":
-        return write_zip(package.starter, prefix)
-    return gzip.compress(write_tar(package.starter, prefix), mtime=0)
+        return write_zip(files, prefix)
+    return gzip.compress(write_tar(files, prefix), mtime=0)
 
 
 def _sort_entries(
@@ -256,6 +271,8 @@ def _module_problems(trees: dict[str, dict[str, bytes]]) -> list[Problem]:
     for tree in CODE_TREES:
         for path, why in harness_shadowing_reasons(trees[tree]).items():
             problems.append(Problem(file=f"{tree}/{path}", message=why))
+        for path in reserved_paths(trees[tree]):
+            problems.append(Problem(file=f"{tree}/{path}", message=_RESERVED_WHY))
         for module, paths in modules[tree].items():
             if module in STDLIB_MODULES:
                 # the candidate's folder comes after the standard library on sys.path,

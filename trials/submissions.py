@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trials.archives import SUBMISSION_LIMITS, ArchiveLimits, read_file_map, read_tree, tree_sha256
+from trials.bundle import RESERVED, without_bundle_extras
 from trials.errors import SubmissionRejected
 
 # Modules pytest needs, and hooks Python imports at start-up by name.
@@ -43,15 +44,30 @@ def read_submission(
 ) -> dict[str, bytes]:
     """A submission from a folder, an archive's bytes, or a JSON `{path: text}` map.
 
-    Raises `SubmissionRejected`. Harness shadowing is not checked here; see
-    `harness_shadowing`. Pass `unwrap=False` when re-reading an archive this
-    service wrote itself (`write_tar` of files already read): unwrapping is
-    for uploads, and a second pass could strip a folder the first one kept.
-    File maps are never unwrapped.
+    What the candidate's download added beside the starter (`statement.md`,
+    `TRIALGATE.md`, `public_tests/`; see `trials.bundle`) is dropped, so the
+    unpacked download can be sent back as it is. Raises `SubmissionRejected`,
+    code "empty" when nothing else is left. Harness shadowing is not checked
+    here; see `harness_shadowing`.
+
+    Pass `unwrap=False` when re-reading an archive this service wrote itself
+    (`write_tar` of files already read): it is taken exactly as stored, neither
+    unwrapped nor stripped. Unwrapping is for uploads, and a second pass could
+    strip a folder the first one kept. File maps are never unwrapped.
     """
     if isinstance(source, dict):
-        return read_file_map(source, limits)
-    return read_tree(source, limits, unwrap=unwrap)
+        files = read_file_map(source, limits)
+    elif unwrap:
+        files = read_tree(source, limits)
+    else:
+        return read_tree(source, limits, unwrap=False)
+    kept = without_bundle_extras(files)
+    if not kept:
+        names = ", ".join(RESERVED)
+        raise SubmissionRejected(
+            "empty", f"no files of your own: {names} come with the trial and are not sent"
+        )
+    return kept
 
 
 def submission_sha256(files: dict[str, bytes]) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from trials import schema
 from trials.errors import Problem, TrialPackageInvalid
-from trials.manifest import TrialLimits, TrialManifest, parse_manifest
+from trials.manifest import AttemptRules, TrialLimits, TrialManifest, parse_manifest
 
 GOOD = """\
 id = "shopping-cart"
@@ -23,6 +23,16 @@ memory_mb = 512
 "tests/test_totals.py::*" = 3
 "public_tests/test_smoke.py::test_import" = 0.5
 """
+# The sections added after GOOD, each key on its own line for `replace_line`.
+RULES = """
+[attempt]
+minutes = 90
+submissions = 5
+cooldown_hours = 0.5
+
+[results]
+hidden_tests = "count"
+"""
 
 
 def problems_of(text: str) -> list[Problem]:
@@ -31,8 +41,8 @@ def problems_of(text: str) -> list[Problem]:
     return caught.value.problems
 
 
-def replace_line(prefix: str, new: str) -> str:
-    lines = [new if line.startswith(prefix) else line for line in GOOD.splitlines()]
+def replace_line(prefix: str, new: str, text: str = GOOD) -> str:
+    lines = [new if line.startswith(prefix) else line for line in text.splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -57,6 +67,94 @@ def test_limits_and_scoring_sections_are_optional() -> None:
 
     assert manifest.limits == TrialLimits()
     assert manifest.weights == {}
+
+
+def test_attempt_and_results_sections_default_when_absent() -> None:
+    manifest = parse_manifest(GOOD)
+
+    assert manifest.attempt == AttemptRules(minutes=120, submissions=10, cooldown_hours=24.0)
+    assert manifest.hidden_tests == "labels"
+
+
+def test_attempt_and_results_sections_are_read() -> None:
+    manifest = parse_manifest(GOOD + RULES)
+
+    assert manifest.attempt == AttemptRules(minutes=90, submissions=5, cooldown_hours=0.5)
+    assert manifest.hidden_tests == "count"
+
+
+def test_each_attempt_key_is_optional_and_bounds_are_inclusive() -> None:
+    low = parse_manifest(GOOD + "[attempt]\nminutes = 5\nsubmissions = 1\ncooldown_hours = 0\n")
+    high = parse_manifest(
+        GOOD + "[attempt]\nminutes = 1440\nsubmissions = 100\ncooldown_hours = 720\n"
+    )
+    partial = parse_manifest(GOOD + "[attempt]\nsubmissions = 3\n[results]\n")
+
+    assert low.attempt == AttemptRules(minutes=5, submissions=1, cooldown_hours=0.0)
+    assert high.attempt == AttemptRules(minutes=1440, submissions=100, cooldown_hours=720.0)
+    assert partial.attempt == AttemptRules(submissions=3)
+    assert partial.hidden_tests == "labels"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "line", "field", "fragment"),
+    [
+        ("minutes =", "minutes = 4", "attempt.minutes", "between 5 and 1440"),
+        ("minutes =", "minutes = 1441", "attempt.minutes", "between 5 and 1440"),
+        ("minutes =", "minutes = 90.5", "attempt.minutes", "expected an integer, got a number"),
+        ("minutes =", 'minutes = "2h"', "attempt.minutes", "expected an integer, got a string"),
+        ("submissions =", "submissions = 0", "attempt.submissions", "between 1 and 100"),
+        ("submissions =", "submissions = 101", "attempt.submissions", "between 1 and 100"),
+        ("submissions =", "submissions = true", "attempt.submissions", "expected an integer, got a boolean"),
+        ("cooldown_hours =", "cooldown_hours = -1", "attempt.cooldown_hours", "between 0 and 720"),
+        ("cooldown_hours =", "cooldown_hours = 720.5", "attempt.cooldown_hours", "between 0 and 720"),
+        ("cooldown_hours =", 'cooldown_hours = "1d"', "attempt.cooldown_hours", "expected a number, got a string"),
+        ("cooldown_hours =", "practice_runs = 30", "attempt.practice_runs", "unknown key"),
+        ("hidden_tests =", 'hidden_tests = "names"', "results.hidden_tests", 'one of: "labels", "count"'),
+        ("hidden_tests =", "hidden_tests = 1", "results.hidden_tests", "expected a string, got an integer"),
+        ("hidden_tests =", "show = 'all'", "results.show", "unknown key"),
+    ],
+)  # fmt: skip
+def test_each_bad_attempt_or_results_field_is_reported_with_its_path_and_line(
+    prefix: str, line: str, field: str, fragment: str
+) -> None:
+    text = replace_line(prefix, line, GOOD + RULES)
+    expected_line = text.splitlines().index(line) + 1
+
+    problems = problems_of(text)
+
+    assert len(problems) == 1, problems
+    (problem,) = problems
+    assert problem.file == "trial.toml"
+    assert problem.field == field
+    assert problem.line == expected_line
+    assert fragment in problem.message
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("attempt = 120", "expected a table, got an integer"),
+        ('results = "count"', "expected a table, got a string"),
+    ],
+)
+def test_attempt_and_results_of_the_wrong_type_are_reported_as_such(
+    line: str, message: str
+) -> None:
+    (problem,) = problems_of(f"{line}\n{GOOD}")  # top-level keys come before any table
+
+    assert problem.field == line.split(" ", 1)[0]
+    assert problem.line == 1
+    assert problem.message == message
+
+
+def test_the_unknown_key_problem_in_attempt_names_the_known_keys() -> None:
+    (problem,) = problems_of(GOOD + "[attempt]\nretries = 2\n")
+
+    assert problem.field == "attempt.retries"
+    assert problem.message == (
+        "unknown key (known keys here: minutes, submissions, cooldown_hours)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -191,3 +289,13 @@ def test_msgspec_errors_map_to_dotted_field_paths() -> None:
         msgspec.convert({"memory_mb": 1}, TrialLimits)
 
     assert schema.from_error(caught.value) == ("memory_mb", "expected `int` >= 32")
+
+
+def test_attempt_rules_and_hidden_tests_survive_the_stored_form() -> None:
+    # The service stores `to_builtins(manifest)` and reads the rules back from it.
+    manifest = parse_manifest(GOOD + RULES)
+    stored = msgspec.to_builtins(manifest)
+
+    assert msgspec.convert(stored["attempt"], AttemptRules) == manifest.attempt
+    assert stored["hidden_tests"] == "count"
+    assert msgspec.convert(stored, TrialManifest) == manifest

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import tarfile
@@ -9,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from trials.archives import read_tree, write_tar, write_zip
+from trials.archives import write_tar, write_zip
 from trials.errors import Problem, TrialPackageInvalid
-from trials.package import load_package, package_to_archive, starter_archive
+from trials.package import load_package, package_to_archive
 
 MANIFEST = """\
 id = "shopping-cart"
@@ -131,20 +130,6 @@ def test_a_byte_order_mark_is_not_part_of_the_texts() -> None:
     assert package.content_hash == load_package(write_tar(PACKAGE)).content_hash
 
 
-def test_starter_archives_hold_the_starter_in_a_folder_named_for_the_trial() -> None:
-    package = load_package(write_tar(PACKAGE))
-
-    zipped = starter_archive(package, fmt="zip")
-    targz = starter_archive(package)
-    bare = starter_archive(package, folder="")
-
-    assert zipfile.ZipFile(io.BytesIO(zipped)).namelist()[0].startswith("shopping-cart/")
-    assert read_tree(zipped) == package.starter
-    assert read_tree(targz) == package.starter
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(bare))) as tar:
-        assert sorted(tar.getnames()) == ["cart.py", "data", "data/prices.csv"]
-
-
 def test_every_problem_is_reported_at_once() -> None:
     files = changed(
         trial_dot_toml=MANIFEST.replace("memory_mb = 256", "memory_mb = 1").encode(),
@@ -214,6 +199,31 @@ def test_code_must_not_shadow_the_harness_the_stdlib_or_test_modules(
     problems = problems_of({**PACKAGE, path: b""})
 
     assert any(p.file == path and fragment in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "starter/statement.md",
+        "starter/TRIALGATE.md",
+        "starter/trialgate.md",  # a case-insensitive disk would take one for the other
+        "starter/public_tests/sample.json",
+        "starter/Public_Tests/data.csv",
+        "solution/statement.md",
+    ],
+)
+def test_code_must_not_use_the_names_the_candidates_download_reserves(path: str) -> None:
+    (problem,) = problems_of({**PACKAGE, path: b""})
+
+    assert problem.file == path
+    assert "reserved for the candidate's download" in problem.message
+
+
+@pytest.mark.parametrize(
+    "path", ["starter/README.md", "starter/docs/statement.md", "starter/notes/public_tests/x.txt"]
+)
+def test_reserved_names_apply_only_at_the_top_of_the_starter(path: str) -> None:
+    assert path.removeprefix("starter/") in load_package(write_tar({**PACKAGE, path: b""})).starter
 
 
 def test_texts_must_be_utf8_and_the_statement_not_blank() -> None:

@@ -52,6 +52,64 @@ def test_a_stored_submission_reads_back_unchanged_without_unwrapping() -> None:
     assert read_submission(stored) != files  # what unwrapping an upload would do
 
 
+# What the candidate's download adds beside the starter (see trials.bundle).
+BUNDLE_EXTRAS = {
+    "statement.md": b"# Cart\n",
+    "TRIALGATE.md": b"# Shopping cart\n",
+    "public_tests/test_cart_public.py": b"def test_public():\n    pass\n",
+    "public_tests/conftest.py": b"",
+}
+
+
+def test_the_downloads_extras_are_dropped_from_every_kind_of_upload(tmp_path: Path) -> None:
+    sent = {**FILES, **BUNDLE_EXTRAS}
+    folder = tmp_path / "shopping-cart"
+    for path, data in sent.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+
+    sources: list[Path | bytes | dict[str, str]] = [
+        folder,
+        write_zip(sent, prefix="shopping-cart"),
+        gzip.compress(write_tar(sent)),
+        {path: data.decode() for path, data in sent.items()},
+    ]
+
+    assert all(read_submission(source) == FILES for source in sources)
+    assert harness_shadowing(read_submission(folder)) == ()
+
+
+def test_reserved_names_are_matched_as_a_case_insensitive_disk_would() -> None:
+    sent = {**FILES, "Statement.MD": b"", "PUBLIC_TESTS/x.py": b"", "trialgate.md": b""}
+
+    assert read_submission(write_zip(sent)) == FILES
+
+
+def test_only_the_top_level_reserved_names_are_dropped() -> None:
+    own = {
+        **FILES,
+        "README.md": b"my notes",
+        "docs/statement.md": b"",
+        "util/public_tests/x.txt": b"",
+    }
+
+    assert read_submission(write_zip({**own, **BUNDLE_EXTRAS})) == own
+
+
+def test_an_upload_of_nothing_but_the_downloads_extras_is_empty() -> None:
+    for source in (write_zip(BUNDLE_EXTRAS), {"statement.md": "# Cart"}):
+        with pytest.raises(SubmissionRejected) as caught:
+            read_submission(source)
+        assert caught.value.code == "empty"
+        assert "statement.md" in caught.value.message
+
+
+def test_a_stored_archive_is_read_back_exactly_without_dropping_anything() -> None:
+    stored = write_tar({**FILES, "statement.md": b""})
+
+    assert read_submission(stored, unwrap=False) == {**FILES, "statement.md": b""}
+
+
 def test_the_submission_hash_ignores_archive_format_and_order() -> None:
     from_zip = read_submission(write_zip(FILES))
     from_tar = read_submission(write_tar(dict(reversed(FILES.items())), prefix="wrapper"))

@@ -353,10 +353,19 @@ def test_statements_render_markdown_without_raw_html(
     assert page.headers["cache-control"] == "no-store"  # Back after sign-out shows nothing
 
 
-def test_the_page_and_the_api_hand_out_the_same_starter_and_nothing_else(
+def test_the_page_and_the_api_hand_out_the_same_download_and_no_hidden_test(
     site: TestClient, people: People, lru_trial: str
 ):
-    expected = (EXAMPLES / "lru-cache" / "starter" / "lru_cache.py").read_bytes()
+    example = EXAMPLES / "lru-cache"
+    expected = {
+        "lru-cache/lru_cache.py": (example / "starter" / "lru_cache.py").read_bytes(),
+        "lru-cache/statement.md": (example / "statement.md").read_bytes(),
+        **{
+            f"lru-cache/public_tests/{p.name}": p.read_bytes()
+            for p in (example / "public_tests").iterdir()
+            if p.is_file()
+        },
+    }
     sign_in(site, people.candidate)
     page_zip = site.get(f"/trials/{lru_trial}/starter")
     api_zip = site.get(
@@ -369,12 +378,13 @@ def test_the_page_and_the_api_hand_out_the_same_starter_and_nothing_else(
     assert page_zip.content == api_zip.content
     assert "attachment" in page_zip.headers["content-disposition"]
     with zipfile.ZipFile(io.BytesIO(page_zip.content)) as archive:
-        assert {n: archive.read(n) for n in archive.namelist()} == {
-            "lru-cache/lru_cache.py": expected
-        }
+        zipped = {n: archive.read(n) for n in archive.namelist()}
     with tarfile.open(fileobj=io.BytesIO(api_tar.content)) as archive:
         files = {m.name: archive.extractfile(m).read() for m in archive if m.isfile()}
-    assert files == {"lru-cache/lru_cache.py": expected}
+    assert zipped == files
+    guide = files.pop("lru-cache/TRIALGATE.md").decode()
+    assert "python -m pytest public_tests" in guide
+    assert files == expected  # the starter, the statement, the public tests: no hidden test
     assert site.get("/trials/no-such-trial/starter").status_code == 404
 
 
