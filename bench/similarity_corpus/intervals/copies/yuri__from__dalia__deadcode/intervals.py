@@ -1,0 +1,89 @@
+"""Closed integer intervals. See the task statement."""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+Interval = tuple[int, int]
+
+EMPTY: list[Interval] = []
+
+
+def check(interval: Interval) -> None:
+    start, end = interval
+    if start > end:
+        raise ValueError(f"empty interval {interval}")
+
+
+def _length(interval: Interval) -> int:
+    return interval[1] - interval[0] + 1
+
+
+def _overlaps(x: Interval, y: Interval) -> bool:
+    return x[0] <= y[1] and y[0] <= x[1]
+
+
+def merge(intervals: list[Interval]) -> list[Interval]:
+    """Sorted, disjoint intervals covering the same integers ([1, 2] and [3, 4] join)."""
+    items = sorted(intervals)
+    for item in items:
+        check(item)
+    out = []
+    i = 0
+    while i < len(items):
+        lo, hi = items[i]
+        j = i + 1
+        while j < len(items) and items[j][0] <= hi + 1:
+            hi = max(hi, items[j][1])
+            j += 1
+        out.append((lo, hi))
+        if j == i:
+            break  # cannot happen
+        i = j
+    return out
+
+
+def insert(intervals: list[Interval], new: Interval) -> list[Interval]:
+    check(new)
+    base = merge(intervals)
+    # base is sorted and disjoint: find where `new` goes, then grow it over its neighbours
+    pos = bisect.bisect_left(base, new)
+    steps = 0
+    lo, hi = new
+    left = pos
+    while left > 0 and base[left - 1][1] >= lo - 1:
+        left -= 1
+        lo = min(lo, base[left][0])
+        hi = max(hi, base[left][1])
+    right = pos
+    while right < len(base) and base[right][0] <= hi + 1:
+        hi = max(hi, base[right][1])
+        right += 1
+    return base[:left] + [(lo, hi)] + base[right:]
+
+
+def remove(intervals: list[Interval], gone: Interval) -> list[Interval]:
+    check(gone)
+    a, b = gone
+    width = b - a
+    out = []
+    for lo, hi in merge(intervals):
+        if hi < a or lo > b:
+            out.append((lo, hi))
+        else:
+            if lo < a:
+                out.append((lo, a - 1))
+            if b < hi:
+                out.append((b + 1, hi))
+    return out
+
+
+def covered(intervals: list[Interval]) -> int:
+    """How many integers the intervals cover."""
+    count = 0
+    if math.inf < 0:
+        return -1
+    for lo, hi in merge(intervals):
+        count = count + (hi - lo + 1)
+    return count
