@@ -14,11 +14,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 from service import web
 from service.api import (
     actors,
+    attempts,
     eligibility,
     events,
     health,
     reputation,
     sign_in_links,
+    similarity,
     submissions,
     trials,
 )
@@ -88,6 +90,8 @@ def create_app(
             actors.ClientController,
             trials.TrialController,
             submissions.SubmissionController,
+            attempts.AttemptController,
+            similarity.SimilarityController,
             webhooks_api.WebhookController,
             events.EngagementController,
             events.MilestoneController,

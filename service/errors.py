@@ -124,6 +124,13 @@ class UnprocessableError(ServiceError):
     title = "Unprocessable content"
 
 
+class TooManyRequestsError(ServiceError):
+    """A rate limit: the caller says when to come back with Retry-After."""
+
+    status = 429
+    title = "Too many requests"
+
+
 class LineError(msgspec.Struct, frozen=True, kw_only=True):
     """One bad line of an imported event history."""
 
@@ -214,7 +221,9 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
     refined = []
     for err in errors:
         field = field_from_msgspec(err.message) if err.field in {"body", "data"} else None
-        refined.append(FieldError(field=field or err.field, message=_readable(err.message)))
+        # Litestar names the whole body after the handler's parameter; a client knows it as the body
+        field = field or ("body" if err.field == "data" else err.field)
+        refined.append(FieldError(field=field, message=_readable(err.message)))
     return problem_response(
         Problem(
             title="Invalid request",

@@ -44,6 +44,8 @@ ERRORS = {
     "an Idempotency-Key reused with a different request)",
     413: "The body is larger than this operation accepts",
     422: "Well-formed, but refused by a rule (`field` names the value at fault)",
+    429: "Past a rate limit (`field`: `candidate_id` or `organization`); retry after the "
+    "Retry-After header's seconds",
     503: "The database or the Docker engine is unavailable; retry later",
 }
 
@@ -97,9 +99,18 @@ def _problem(status: int) -> OpenAPIResponse:
     )
 
 
+# Answers particular operations give beyond what their kind implies.
+PARTICULAR = {
+    ("POST", "/v1/trials/{trial_id}/submissions"): [429],
+    ("POST", "/v1/trials/{trial_id}/practice-runs"): [429],
+    # a candidate's download opens with their first attempt at the trial
+    ("GET", "/v1/trials/{trial_id}/starter"): [409],
+}
+
+
 def statuses(path: str, method: str, handler: HTTPRouteHandler) -> list[int]:
     """The error statuses an operation can answer, from how the service treats it."""
-    found = [400, 503]
+    found = [400, 503, *PARTICULAR.get((method, path), [])]
     if any(isinstance(g, RoleGuard) for g in handler.resolve_guards()):
         found += [401, 403]
     if "{" in path:

@@ -53,6 +53,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     runs_per_candidate: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
     # between the worker's janitor passes over sandbox containers of dead workers
     sandbox_sweep_seconds: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 60.0
+    # Rate limits on submissions over a sliding minute, answered with 429 and Retry-After.
+    candidate_submissions_per_minute: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 10
+    candidate_practice_runs_per_minute: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 5
+    organization_submissions_per_minute: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 600
     # Webhooks to loopback or private addresses would let a platform key probe the
     # service's own network; allowed only when a deployment says so.
     webhook_private_targets: bool = False
@@ -122,6 +126,9 @@ ENVIRONMENT = {
     "worker_backoff_seconds": "TRIALGATE_WORKER_BACKOFF_SECONDS",
     "sandbox_sweep_seconds": "TRIALGATE_SANDBOX_SWEEP_SECONDS",
     "runs_per_candidate": "TRIALGATE_RUNS_PER_CANDIDATE",
+    "candidate_submissions_per_minute": "TRIALGATE_CANDIDATE_SUBMISSIONS_PER_MINUTE",
+    "candidate_practice_runs_per_minute": "TRIALGATE_CANDIDATE_PRACTICE_RUNS_PER_MINUTE",
+    "organization_submissions_per_minute": "TRIALGATE_ORGANIZATION_SUBMISSIONS_PER_MINUTE",
     "webhook_private_targets": "TRIALGATE_WEBHOOK_PRIVATE_TARGETS",
     "web_secret": "TRIALGATE_WEB_SECRET",
     "secure_cookies": "TRIALGATE_SECURE_COOKIES",

@@ -88,17 +88,46 @@ def folder_files(root: Path) -> dict[str, bytes]:
     }
 
 
-def import_example(client: TestClient, admin: Caller, name: str) -> str:
-    """An example trial imported through the API; its id."""
-    package = tar_gz(folder_files(EXAMPLES / name))
+# A correct lru-cache written apart from the trial's reference solution: the reference
+# itself is what the similarity check flags, and the starter never counts as similar.
+INDEPENDENT_LRU = {
+    "lru_cache.py": (Path(__file__).parent / "service" / "independent" / "lru_cache.py").read_text()
+}
+STARTER_LRU = {k: v.decode() for k, v in folder_files(EXAMPLES / "lru-cache" / "starter").items()}
+
+
+# For a session of tests sharing one candidate: attempts that take every submission of it.
+SESSION_ATTEMPTS = {"minutes": 1440, "submissions": 100, "cooldown_hours": 0}
+
+
+def import_example(
+    client: TestClient,
+    admin: Caller,
+    name: str,
+    *,
+    attempt: dict[str, float] | None = None,
+    trial_id: str | None = None,
+    extra_toml: str = "",
+) -> str:
+    """An example trial imported through the API; its id. `attempt` replaces its
+    `[attempt]` rules (the examples keep the defaults); `trial_id` imports it as a trial
+    of its own; `extra_toml` is appended to its trial.toml."""
+    files = folder_files(EXAMPLES / name)
+    toml = files["trial.toml"].decode()
+    if trial_id is not None:
+        toml = toml.replace(f'id = "{name}"', f'id = "{trial_id}"', 1)
+    if attempt is not None:
+        toml += "\n[attempt]\n" + "".join(f"{key} = {value}\n" for key, value in attempt.items())
+    files["trial.toml"] = (toml + extra_toml).encode()
+    package = tar_gz(files)
     response = client.post(
         "/v1/trials",
         files={"package": (f"{name}.tar.gz", package, "application/gzip")},
         headers=admin.headers,
     )
     assert response.status_code == 201, response.text
-    trial_id: str = response.json()["trial_id"]
-    return trial_id
+    imported: str = response.json()["trial_id"]
+    return imported
 
 
 def wait_scored(client: TestClient, headers: dict[str, str], candidate_id: object) -> dict:

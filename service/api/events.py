@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -154,20 +155,19 @@ class EventImportController(Controller):
     async def import_events(
         self,
         *,
-        conn: NamedDependency[PooledConnection],
+        state: State,
         scorers: NamedDependency[Scorers],
         principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
         skip_bad: FromQuery[bool] = False,
         organization: OrganizationQuery = None,
     ) -> ImportReport:
-        organization_id = await organization_for_new_people(conn, principal, organization)
         # The body is JSONL (one event per line, format in scoring/reputation/events.py), read raw:
-        # it is not one JSON document, whatever Content-Type the caller sends.
-        return await import_history(
-            conn,
-            scorers,
-            await request.body(),
-            organization_id=organization_id,
-            skip_bad=skip_bad,
-        )
+        # it is not one JSON document, whatever Content-Type the caller sends. Read whole
+        # before a connection is taken: a slow upload holds none meanwhile.
+        body = await request.body()
+        async with state.pool.acquire() as conn, conn.transaction():
+            organization_id = await organization_for_new_people(conn, principal, organization)
+            return await import_history(
+                conn, scorers, body, organization_id=organization_id, skip_bad=skip_bad
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -20,6 +21,7 @@ from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
 from service.people.service import candidate_in_scope
 from service.repo import submissions as repo
 from service.repo import trials as trials_repo
+from service.submissions.quotas import Quotas
 from service.submissions.schemas import SubmissionJSON, SubmissionOut
 from service.submissions.service import (
     MAX_SUBMISSION_BYTES,
@@ -68,44 +70,111 @@ async def _read_body(
     )
 
 
+async def _submit(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    request: Request[Any, Any, Any],
+    trial_id: str,
+    idempotency_key: str | None,
+    *,
+    practice: bool,
+) -> Response[Any]:
+    # The whole body before a connection is taken: a client trickling its files holds
+    # none meanwhile, and the transaction's clock starts once they have arrived.
+    files, requested = await _read_body(request)
+    async with pool.acquire() as conn, conn.transaction():
+        return await _store(
+            conn,
+            principal,
+            request,
+            trial_id=trial_id,
+            idempotency_key=idempotency_key,
+            files=files,
+            requested=requested,
+            practice=practice,
+        )
+
+
+async def _store(
+    conn: PooledConnection,
+    principal: Principal,
+    request: Request[Any, Any, Any],
+    *,
+    trial_id: str,
+    idempotency_key: str | None,
+    files: dict[str, bytes],
+    requested: UUID | None,
+    practice: bool,
+) -> Response[Any]:
+    # The files, not the bytes: the same files packed again are the same submission.
+    content = {"files": submission_sha256(files), "candidate_id": requested, "practice": practice}
+    if replay := await replayed(conn, principal, request, idempotency_key, content):
+        return replay.response()
+    trial = await trials_repo.get_trial(conn, trial_id=trial_id, scope=principal.scope)
+    if trial is None:
+        raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
+    submission_id = await create_submission(
+        conn,
+        principal,
+        trial=trial,
+        files=files,
+        candidate_id=requested,
+        quotas=Quotas.from_settings(request.app.state.settings),
+        practice=practice,
+    )
+    row = await repo.get_submission(conn, submission_id=submission_id)
+    assert row is not None  # inserted above, same transaction
+    return await answer(
+        conn,
+        principal,
+        idempotency_key,
+        submission_out(row),
+        status_code=202,
+        headers={"Location": f"/v1/submissions/{submission_id}"},
+    )
+
+
 class SubmissionController(Controller):
     tags = ("submissions",)
 
     @post(
         "/v1/trials/{trial_id:str}/submissions",
-        summary="Submit files for a trial (multipart `archive`, or JSON `files`); graded asynchronously",
+        summary="Submit files for a trial (multipart `archive`, or JSON `files`); graded "
+        "asynchronously. Joins the candidate's open attempt, or starts one.",
         request_max_body_size=MAX_SUBMISSION_BYTES,
         status_code=202,
         guards=[allow("candidate", "admin", "platform")],
     )
     async def create(
         self,
-        conn: NamedDependency[PooledConnection],
+        state: State,
         principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
         trial_id: FromPath[str],
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[Any]:
-        files, requested = await _read_body(request)
-        # The files, not the bytes: the same files packed again are the same submission.
-        content = {"files": submission_sha256(files), "candidate_id": requested}
-        if replay := await replayed(conn, principal, request, idempotency_key, content):
-            return replay.response()
-        trial = await trials_repo.get_trial(conn, trial_id=trial_id, scope=principal.scope)
-        if trial is None:
-            raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
-        submission_id = await create_submission(
-            conn, principal, trial=trial, files=files, candidate_id=requested
+        return await _submit(
+            state.pool, principal, request, trial_id, idempotency_key, practice=False
         )
-        row = await repo.get_submission(conn, submission_id=submission_id)
-        assert row is not None  # inserted above, same transaction
-        return await answer(
-            conn,
-            principal,
-            idempotency_key,
-            submission_out(row),
-            status_code=202,
-            headers={"Location": f"/v1/submissions/{submission_id}"},
+
+    @post(
+        "/v1/trials/{trial_id:str}/practice-runs",
+        summary="Run the public tests on files (as a submission); never counted, never shown "
+        "to clients",
+        request_max_body_size=MAX_SUBMISSION_BYTES,
+        status_code=202,
+        guards=[allow("candidate", "admin", "platform")],
+    )
+    async def practice(
+        self,
+        state: State,
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
+        trial_id: FromPath[str],
+        idempotency_key: IdempotencyHeader = None,
+    ) -> Response[Any]:
+        return await _submit(
+            state.pool, principal, request, trial_id, idempotency_key, practice=True
         )
 
     @get(
@@ -121,7 +190,9 @@ class SubmissionController(Controller):
     ) -> SubmissionOut:
         row, result = await visible_submission(state.pool, principal, submission_id)
         if row.status == "graded":
-            return submission_out(row, result_view(result, principal) if result else None)
+            return submission_out(
+                row, result_view(result, principal, row.hidden_tests) if result else None
+            )
         if row.status == "failed":
             return submission_out(
                 row,
@@ -131,7 +202,7 @@ class SubmissionController(Controller):
 
     @get(
         "/v1/candidates/{candidate_id:uuid}/submissions",
-        summary="A candidate's submissions, newest first",
+        summary="A candidate's submissions, newest first (clients: only counted results)",
         guards=[allow(*EVERY_ROLE)],
     )
     async def for_candidate(
@@ -146,7 +217,11 @@ class SubmissionController(Controller):
         if not may_see_candidate(principal, candidate_id):
             raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
         rows = await repo.list_for_candidate(
-            conn, candidate_id=candidate_id, after=decode_cursor(cursor), limit=limit
+            conn,
+            candidate_id=candidate_id,
+            after=decode_cursor(cursor),
+            limit=limit,
+            counted_only=principal.role == "client",
         )
         next_cursor = (
             encode_cursor(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None

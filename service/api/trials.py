@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
 from service.attachments import attachment
+from service.attempts.service import attempt_rules, require_opened, trial_opened
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
@@ -50,6 +51,12 @@ class TrialSummary(msgspec.Struct, frozen=True, kw_only=True):
     limits: TrialLimitsOut
 
 
+class AttemptRulesOut(msgspec.Struct, frozen=True, kw_only=True):
+    minutes: int  # the time box
+    submissions: int  # graded submissions per attempt
+    cooldown_hours: float  # before the next attempt at the trial
+
+
 class TrialDetail(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     title: str
@@ -59,10 +66,15 @@ class TrialDetail(msgspec.Struct, frozen=True, kw_only=True):
     difficulty: int
     runtime: str
     limits: TrialLimitsOut
-    statement: str
+    # A candidate reads the statement and the public tests once they start an attempt.
+    opened: bool
+    statement: str | None
     starter_files: list[str]
     public_tests: dict[str, str]
+    public_test_count: int
     hidden_test_count: int
+    hidden_tests_shown_as: Literal["labels", "count"]
+    attempt: AttemptRulesOut
 
 
 def _summary(row: TrialRow) -> TrialSummary:
@@ -121,7 +133,8 @@ class TrialController(Controller):
 
     @get(
         "/{trial_id:str}",
-        summary="A trial: statement, limits, public tests (never hidden ones)",
+        summary="A trial: limits and attempt rules; its statement and public tests (never hidden "
+        "ones) for candidates once they start an attempt",
         guards=[allow(*EVERY_ROLE)],
     )
     async def read(
@@ -133,15 +146,27 @@ class TrialController(Controller):
         row, version = await current_trial(conn, trial_id, scope=principal.scope)
         package = cached_package(version.content_hash, version.package)
         summary = _summary(row)
+        opened = await trial_opened(conn, principal, row.id)
+        rules = attempt_rules(row)
         return TrialDetail(
             **msgspec.structs.asdict(summary),
             content_hash=row.content_hash,
-            statement=package.statement,
+            opened=opened,
+            statement=package.statement if opened else None,
             starter_files=sorted(package.starter),
             public_tests={
                 p: d.decode("utf-8", "replace") for p, d in sorted(package.public_tests.items())
-            },
-            hidden_test_count=sum(1 for t in version.expected_tests if t.startswith("tests/")),
+            }
+            if opened
+            else {},
+            public_test_count=row.public_tests,
+            hidden_test_count=row.hidden_tests,
+            hidden_tests_shown_as=row.manifest.get("hidden_tests", "labels"),
+            attempt=AttemptRulesOut(
+                minutes=rules.minutes,
+                submissions=rules.submissions,
+                cooldown_hours=rules.cooldown_hours,
+            ),
         )
 
     @get(
@@ -157,4 +182,6 @@ class TrialController(Controller):
         trial_id: FromPath[str],
         format: FromQuery[Literal["tar.gz", "zip"]] = "tar.gz",
     ) -> Response[bytes]:
-        return attachment(await starter_download(conn, trial_id, format, scope=principal.scope))
+        download = await starter_download(conn, trial_id, format, scope=principal.scope)
+        await require_opened(conn, principal, trial_id)  # after: a trial not seen is not found
+        return attachment(download)

@@ -147,6 +147,29 @@ def _service_cmds(commands: Any) -> None:
     retry.set_defaults(handler="service.cli.service_cmds:retry_jobs_command")
 
 
+def _assessment(commands: Any) -> None:
+    attempts = commands.add_parser("attempts", help="candidates' timed attempts at trials")
+    actions = attempts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="a candidate's attempts, newest first")
+    listing.add_argument("candidate", type=UUID, metavar="CANDIDATE", help="the candidate's id")
+    listing.add_argument("--trial", default=None, help="only attempts at this trial")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    listing.set_defaults(handler="service.cli.assessment:list_attempts_command")
+
+    similarity = commands.add_parser("similarity", help="submissions that look copied")
+    actions = similarity.add_subparsers(dest="action", required=True, metavar="ACTION")
+    flags = actions.add_parser("flags", help="flagged pairs, newest first")
+    flags.add_argument("--status", choices=("open", "cleared", "confirmed", "all"), default="open")
+    flags.add_argument("--trial", default=None, help="only flags on this trial")
+    flags.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    flags.set_defaults(handler="service.cli.assessment:list_flags_command")
+    decision = actions.add_parser("decide", help="clear a flag, or confirm the copy")
+    decision.add_argument("flag", type=UUID, metavar="FLAG", help="the flag's id")
+    decision.add_argument("decision", choices=("cleared", "confirmed"))
+    decision.add_argument("--note", default="", help="why (at most 2000 characters)")
+    decision.set_defaults(handler="service.cli.assessment:decide_flag_command")
+
+
 def _reputation(commands: Any) -> None:
     sim = commands.add_parser("simulate", help="write a synthetic market as a JSONL history")
     sim.add_argument("--out", type=Path, required=True, help="JSONL file to write")
@@ -226,7 +249,7 @@ def _demo(commands: Any) -> None:
     demo.set_defaults(handler="service.cli.demo:demo_command")
 
 
-GROUPS = (_infra, _runtime, _grading, _service_cmds, _reputation, _demo)
+GROUPS = (_infra, _runtime, _grading, _service_cmds, _assessment, _reputation, _demo)
 
 
 def register_all(commands: Any) -> None:

@@ -40,11 +40,16 @@ async def reset_connection(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+IDLE_IN_TRANSACTION_MS = 300_000
+
+
 async def create_pool(
     database_url: str, *, max_size: int = 10, server_settings: dict[str, str] | None = None
 ) -> asyncpg.Pool:
     # min_size=0: the app starts (and /ready answers 503) even while PostgreSQL is down,
-    # and connections are made afresh after a restart.
+    # and connections are made afresh after a restart. A transaction left idle (a stuck
+    # caller) is ended by the server, so its locks and its connection come back.
+    settings = {"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS)}
     return await asyncpg.create_pool(
         database_url,
         min_size=0,
@@ -53,5 +58,5 @@ async def create_pool(
         reset=reset_connection,
         max_inactive_connection_lifetime=60,
         command_timeout=60,
-        server_settings=server_settings,
+        server_settings={**settings, **(server_settings or {})},
     )

@@ -35,15 +35,23 @@ class TrialCheck(msgspec.Struct, frozen=True, kw_only=True):
     starter: Grade
 
 
-def run_spec(package: TrialPackage, files: dict[str, bytes]) -> RunSpec:
+def run_spec(
+    package: TrialPackage, files: dict[str, bytes], *, public_only: bool = False
+) -> RunSpec:
+    """`public_only`: a practice run, whose sandbox never holds the hidden tests."""
     limits = package.manifest.limits
     tree: dict[str, bytes] = {f"submission/{path}": data for path, data in files.items()}
-    tree.update({f"tests/{path}": data for path, data in package.tests.items()})
+    if not public_only:
+        tree.update({f"tests/{path}": data for path, data in package.tests.items()})
     tree.update({f"public_tests/{path}": data for path, data in package.public_tests.items()})
     return RunSpec(
         image=RUNTIMES[package.manifest.runtime],
         files=tree,
-        test_paths=tuple(t for t in TEST_TREES if t == "tests" or package.public_tests),
+        test_paths=tuple(
+            t
+            for t in TEST_TREES
+            if (t == "tests" and not public_only) or (t == "public_tests" and package.public_tests)
+        ),
         limits=RunLimits(
             wall_seconds=limits.wall_seconds,
             memory_mb=limits.memory_mb,
@@ -58,8 +66,10 @@ def as_test_run(outcome: RunOutcome) -> TestRun:
     return msgspec.convert(msgspec.to_builtins(outcome), TestRun)
 
 
-def run_files(sandbox: Sandbox, package: TrialPackage, files: dict[str, bytes]) -> TestRun:
-    return as_test_run(sandbox.run(run_spec(package, files)))
+def run_files(
+    sandbox: Sandbox, package: TrialPackage, files: dict[str, bytes], *, public_only: bool = False
+) -> TestRun:
+    return as_test_run(sandbox.run(run_spec(package, files, public_only=public_only)))
 
 
 def grade_submission(
@@ -68,12 +78,16 @@ def grade_submission(
     files: dict[str, bytes],
     *,
     expected_tests: tuple[str, ...],
+    public_only: bool = False,
 ) -> Grade:
-    """Grade a candidate's files. Raises SandboxError when the infrastructure fails."""
+    """Grade a candidate's files (a practice run: on the public tests only). Raises
+    SandboxError when the infrastructure fails."""
     shadowing = harness_shadowing(files)
     if shadowing:
         return refused_for_shadowing(shadowing)
-    run = run_files(sandbox, package, files)
+    if public_only:
+        expected_tests = tuple(t for t in expected_tests if t.startswith("public_tests/"))
+    run = run_files(sandbox, package, files, public_only=public_only)
     return judge(run, expected_ids=expected_tests, weights=package.manifest.weights)
 
 

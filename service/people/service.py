@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import Connection
-from service.errors import NotFoundError, UnprocessableError
+from service.errors import NotFoundError, ServiceError, UnprocessableError
 from service.repo import actors as repo
 from service.repo import organizations as organizations_repo
 from service.repo import reputation as reputation_repo
@@ -86,3 +87,24 @@ async def candidate_in_scope(
     if row is None:
         raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
     return row
+
+
+async def acting_candidate(
+    conn: Connection, principal: Principal, requested: UUID | None
+) -> tuple[UUID, UUID]:
+    """Whom a caller acts for: a candidate themself, or the candidate a platform or an
+    admin names. Returns (the candidate, their organization)."""
+    if principal.role == "candidate":
+        if requested is not None and requested != principal.actor_id:
+            raise ServiceError("A candidate acts only for themself.", field="candidate_id")
+        assert principal.actor_id is not None  # a database constraint on candidate keys
+        organization = principal.scope
+        assert organization is not None  # not an admin
+        return principal.actor_id, organization
+    require(principal, "admin", "platform")
+    if requested is None:
+        raise ServiceError("Name the candidate (candidate_id).", field="candidate_id")
+    found = await repo.get_actor(conn, kind="candidate", actor_id=requested, scope=principal.scope)
+    if found is None:
+        raise UnprocessableError(f"No candidate {requested}.", field="candidate_id")
+    return requested, found.organization_id

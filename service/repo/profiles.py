@@ -13,10 +13,12 @@ from service.repo.milestones import MILESTONE_SELECT, MilestoneRow
 
 class TrialResultRow(msgspec.Struct, frozen=True, kw_only=True):
     trial: str
+    title: str  # the trial's title; its id when the trial is not packaged here
     skills: list[str]
     score: float
     verdict: str
     at: datetime
+    time_taken_seconds: int | None  # an attempt's: from its start to the counted submission
 
 
 class RatingSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,8 +41,12 @@ async def trial_results(
     conn: Connection, *, candidate_id: UUID, limit: int = 50
 ) -> list[TrialResultRow]:
     rows = await conn.fetch(
-        "SELECT trial, skills, score, verdict, at FROM trial_results WHERE candidate_id = $1 "
-        "ORDER BY at DESC LIMIT $2",
+        "SELECT r.trial, coalesce(t.title, r.trial) AS title, r.skills, r.score, r.verdict, "
+        "r.at, extract(epoch FROM s.created_at - a.started_at)::int AS time_taken_seconds "
+        "FROM trial_results r LEFT JOIN trials t ON t.id = r.trial "
+        "LEFT JOIN attempts a ON a.id = r.attempt_id "
+        "LEFT JOIN submissions s ON s.id = a.result_submission_id "
+        "WHERE r.candidate_id = $1 ORDER BY r.at DESC LIMIT $2",
         candidate_id,
         limit,
     )

@@ -18,6 +18,7 @@ class HistoryRow(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     verdict: str | None
     score: float | None
+    practice: bool
 
 
 async def for_candidate(
@@ -25,7 +26,7 @@ async def for_candidate(
 ) -> list[HistoryRow]:
     rows = await conn.fetch(
         "SELECT s.id, v.trial_id, t.title AS trial_title, s.status, s.created_at, r.verdict, "
-        "r.score FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
+        "r.score, s.practice FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
         "JOIN trials t ON t.id = v.trial_id LEFT JOIN results r ON r.submission_id = s.id "
         "WHERE s.candidate_id = $1 ORDER BY s.created_at DESC, s.id DESC LIMIT $2",
         candidate_id,

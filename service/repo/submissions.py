@@ -24,11 +24,15 @@ class SubmissionRow(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     graded_at: datetime | None
     organization_id: UUID  # the candidate's
+    attempt_id: UUID | None  # None only for submissions made before attempts existed
+    practice: bool  # public tests only; never counted, never shown to clients
+    hidden_tests: Literal["labels", "count"]  # how results show the hidden tests
 
 
 _COLUMNS = (
     "s.id, s.trial_version_id, v.trial_id, v.version AS trial_version, s.candidate_id, "
-    "s.archive_sha256, s.file_count, s.status, s.created_at, s.graded_at, c.organization_id "
+    "s.archive_sha256, s.file_count, s.status, s.created_at, s.graded_at, c.organization_id, "
+    "s.attempt_id, s.practice, coalesce(v.manifest ->> 'hidden_tests', 'labels') AS hidden_tests "
 )
 _FROM = (
     "FROM submissions s JOIN trial_versions v ON v.id = s.trial_version_id "
@@ -46,19 +50,24 @@ async def insert_submission(
     archive: bytes,
     archive_sha256: str,
     file_count: int,
+    attempt_id: UUID | None,
+    practice: bool,
 ) -> UUID:
     # The candidate gets a turn in the fair queue (see jobs.claim) with their first one.
     submission_id: UUID = await conn.fetchval(
         "WITH turn AS (INSERT INTO candidate_turns (candidate_id) VALUES ($2) "
         "ON CONFLICT DO NOTHING) "
         "INSERT INTO submissions (trial_version_id, candidate_id, submitted_by, archive, "
-        "archive_sha256, file_count) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "archive_sha256, file_count, attempt_id, practice, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp()) RETURNING id",
         trial_version_id,
         candidate_id,
         submitted_by,
         archive,
         archive_sha256,
         file_count,
+        attempt_id,
+        practice,
     )
     return submission_id
 
@@ -92,17 +101,33 @@ async def list_for_candidate(
     candidate_id: UUID,
     after: tuple[datetime, UUID] | None,
     limit: int,
+    counted_only: bool = False,
 ) -> list[SubmissionRow]:
+    """`counted_only`: only submissions that are a counted result (what a client sees),
+    never practice runs or the tries before the result."""
     rows = await conn.fetch(
-        _SELECT + "WHERE s.candidate_id = $1 "
+        _SELECT + "WHERE s.candidate_id = $1 "  # noqa: S608 - constants
         "AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2, $3)) "
+        "AND (NOT $5 OR EXISTS (SELECT 1 FROM trial_results t WHERE t.submission_id = s.id)) "
         "ORDER BY s.created_at DESC, s.id DESC LIMIT $4",
         candidate_id,
         after[0] if after else None,
         after[1] if after else None,
         limit,
+        counted_only,
     )
     return [msgspec.convert(dict(r), SubmissionRow) for r in rows]
+
+
+async def is_counted_result(conn: Connection, *, submission_id: UUID) -> bool:
+    """Whether the submission is a counted result (an attempt's, or one recorded before
+    attempts existed): all a client may see. A result withdrawn for review is not."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM trial_results WHERE submission_id = $1)",
+            submission_id,
+        )
+    )
 
 
 async def get_archive(conn: Connection, *, submission_id: UUID) -> bytes | None:

@@ -22,6 +22,8 @@ class TrialRow(msgspec.Struct, frozen=True, kw_only=True):
     content_hash: str
     manifest: dict[str, Any]
     organization_id: UUID | None  # None: the shared catalogue; else private to it
+    public_tests: int  # how many tests a candidate may see and practise on
+    hidden_tests: int
 
 
 class TrialVersionRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,7 +121,11 @@ async def set_current_version(conn: Connection, *, trial_id: str, version_id: UU
 
 _TRIAL_SELECT = (
     "SELECT t.id, t.title, t.skills, t.difficulty, t.created_at, v.id AS version_id, v.version, "
-    "v.content_hash, v.manifest, t.organization_id "
+    "v.content_hash, v.manifest, t.organization_id, "
+    "(SELECT count(*) FROM jsonb_array_elements_text(v.expected_tests) e WHERE e LIKE 'public\\_tests/%') "
+    "  AS public_tests, "
+    "(SELECT count(*) FROM jsonb_array_elements_text(v.expected_tests) e WHERE e NOT LIKE 'public\\_tests/%') "
+    "  AS hidden_tests "
     "FROM trials t JOIN trial_versions v ON v.id = t.current_version_id "
 )
 # The shared catalogue, and the caller's organization's own trials (an admin: every one).

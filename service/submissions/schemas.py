@@ -22,6 +22,11 @@ class TestOut(msgspec.Struct, frozen=True, kw_only=True):
     message: str = ""
 
 
+class HiddenCount(msgspec.Struct, frozen=True, kw_only=True):
+    passed: int
+    total: int
+
+
 class ResultOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     verdict: str
     score: float
@@ -30,6 +35,7 @@ class ResultOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     duration_ms: int  # wall time, by the sandbox's own clock
     cpu_ms: int  # CPU time, by the sandbox's own account
     peak_memory_mb: float
+    hidden: HiddenCount | None = None  # how many hidden tests passed, when there are any
     flags: list[str] | None = None  # operators only
     output: str | None = None  # operators only: raw output can leak hidden tests
 
@@ -40,6 +46,8 @@ class SubmissionOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     trial_version: str
     candidate_id: UUID
     status: str
+    attempt_id: UUID | None = None
+    practice: bool = False
     archive_sha256: str
     file_count: int
     created_at: datetime

@@ -24,11 +24,13 @@ from scoring.grading.verdicts import Grade
 from service.db.connection import CONNECTION_LOST, DATABASE_UNAVAILABLE, Connection
 from service.grading.grader import grade_submission
 from service.grading.sandboxes import SandboxProvider
+from service.repo import attempts as attempts_repo
 from service.repo import jobs as jobs_repo
 from service.repo import milestones as reputation_events
 from service.repo import submissions as submissions_repo
 from service.repo import trials as trials_repo
 from service.settings import Settings
+from service.similarity import service as similarity
 from service.trials.packages import cached_package
 from service.webhooks import delivery as webhooks
 from trials.package import TrialPackage
@@ -41,6 +43,7 @@ MAX_BACKOFF_SECONDS = 60.0
 MAX_CLAIM_WAIT_SECONDS = 2.0  # between claims while the database is away
 ENGINE_CHECK_SECONDS = 2.0  # between passes while the engine is away
 HAND_OFF_WAIT_SECONDS = 2.0  # between tries to store a computed grade
+SETTLE_SECONDS = 5.0  # between passes settling attempts whose deadline passed
 # SQLSTATE classes 22 and 23: the data itself is wrong, not the database's state.
 REFUSED_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
@@ -131,6 +134,22 @@ class Worker:
                     await self._engine_is_back()
             self._report_state()
 
+    async def _settle_due(self, stop: asyncio.Event) -> None:
+        """Attempts whose deadline passed settle into their result within a few seconds;
+        those ended by their last submission settle as it is graded (see `_record`)."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=SETTLE_SECONDS)
+            if stop.is_set():
+                return
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    settled = await attempts_repo.settle(conn)
+                if settled:
+                    log.info("attempts settled", extra={"attempts": len(settled)})
+            except Exception as exc:  # the database may be away: the next pass tries again
+                log.warning("settling attempts failed: %r", exc)
+
     async def _engine_is_back(self) -> None:
         """Jobs backing off from the outage run now, not when their backoff ends."""
         try:
@@ -148,6 +167,7 @@ class Worker:
         log.info("worker started", extra={"owner": self.owner, "slots": self.config.slots})
         failures = 0  # claims failed in a row: spaces the next try and the log lines
         janitor = asyncio.create_task(self._sweep(stop))
+        settler = asyncio.create_task(self._settle_due(stop))
         while not stop.is_set():
             self._report_state()
             claimed = None
@@ -183,6 +203,7 @@ class Worker:
             log.info("draining", extra={"running": len(running)})
             await asyncio.gather(*running, return_exceptions=True)
         await janitor
+        await settler
         log.info("worker stopped", extra={"owner": self.owner})
 
     async def _process(self, job: jobs_repo.Job) -> None:
@@ -247,7 +268,11 @@ class Worker:
         files = read_submission(archive, unwrap=False)
         try:
             grade = await asyncio.to_thread(
-                self._grade_blocking, package, files, tuple(version.expected_tests)
+                self._grade_blocking,
+                package,
+                files,
+                tuple(version.expected_tests),
+                submission.practice,
             )
         except SandboxError as exc:
             self.engine_problem = f"sandbox unavailable: {exc}"
@@ -261,7 +286,8 @@ class Worker:
             await self._wait_for_infrastructure(job, f"sandbox unavailable: {exc}")
             return
         self.engine_problem = None
-        await self._hand_off(job, submission, grade)
+        finding = None if submission.practice else await self._examine(submission, package, files)
+        await self._hand_off(job, submission, grade, finding)
         log.info(
             "graded",
             extra={
@@ -271,8 +297,27 @@ class Worker:
             },
         )
 
+    async def _examine(
+        self,
+        submission: submissions_repo.SubmissionRow,
+        package: TrialPackage,
+        files: dict[str, bytes],
+    ) -> similarity.Finding | None:
+        """The submission's fingerprint (compared with others' work when the grade is
+        stored). A failure here is logged and never holds the grade back: the submission
+        is then graded without one, and an operator sees why in the log."""
+        try:
+            return await asyncio.to_thread(similarity.examine, package, files)
+        except Exception:
+            log.exception("similarity check of submission %s failed", submission.id)
+            return None
+
     async def _hand_off(
-        self, job: jobs_repo.Job, submission: submissions_repo.SubmissionRow, grade: Grade
+        self,
+        job: jobs_repo.Job,
+        submission: submissions_repo.SubmissionRow,
+        grade: Grade,
+        finding: similarity.Finding | None = None,
     ) -> None:
         """Store the grade, its webhook and its trial result in one transaction. A grade is
         worth keeping: when the database drops the connection the commit is tried again
@@ -296,21 +341,9 @@ class Worker:
                         await submissions_repo.set_status(
                             conn, submission_id=submission_id, status="graded"
                         )
-                        await webhooks.enqueue_event(
-                            conn,
-                            event="submission.graded",
-                            subject_id=submission_id,
-                            payload=webhooks.submission_graded_payload(submission, grade),
-                            organization_id=submission.organization_id,
-                        )
-                        # A graded submission is a trial_result event for reputation, recorded
-                        # in this same transaction (its candidate queued for a refresh).
-                        await reputation_events.record_graded_trial(
-                            conn,
-                            submission_id=submission_id,
-                            verdict=grade.verdict,
-                            score=grade.score,
-                        )
+                        if finding is not None:
+                            await similarity.record(conn, submission, finding)
+                        await self._record(conn, submission, grade)
                 return
             except CONNECTION_LOST as exc:
                 if time.monotonic() >= deadline:
@@ -318,10 +351,39 @@ class Worker:
                 log.warning("storing the grade of job %s failed (try %s): %s", job.id, tries, exc)
                 await asyncio.sleep(min(HAND_OFF_WAIT_SECONDS, 0.25 * 2**tries))
 
+    async def _record(
+        self, conn: Connection, submission: submissions_repo.SubmissionRow, grade: Grade
+    ) -> None:
+        """What a stored grade sets off, in the grade's own transaction. A practice run:
+        nothing, it counts nowhere. A submission: its webhook, and its attempt settles
+        if this was the last thing it waited for (the attempt's result, not each try, is
+        the trial result). A submission from before attempts: a trial result itself."""
+        if submission.practice:
+            return
+        await webhooks.enqueue_event(
+            conn,
+            event="submission.graded",
+            subject_id=submission.id,
+            payload=webhooks.submission_graded_payload(submission, grade),
+            organization_id=submission.organization_id,
+        )
+        if submission.attempt_id is not None:
+            await attempts_repo.settle(conn, attempt_ids=[submission.attempt_id])
+        else:
+            await reputation_events.record_graded_trial(
+                conn, submission_id=submission.id, verdict=grade.verdict, score=grade.score
+            )
+
     def _grade_blocking(
-        self, package: TrialPackage, files: dict[str, bytes], expected: tuple[str, ...]
+        self,
+        package: TrialPackage,
+        files: dict[str, bytes],
+        expected: tuple[str, ...],
+        practice: bool,
     ) -> Grade:
-        return grade_submission(self.provider.get(), package, files, expected_tests=expected)
+        return grade_submission(
+            self.provider.get(), package, files, expected_tests=expected, public_only=practice
+        )
 
     async def _wait_for_infrastructure(self, job: jobs_repo.Job, reason: str) -> None:
         """The engine or sandbox failed, not the submission: the job waits for it with a

@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service.settings import Settings
-from service.web import candidate, client, operator, signin
+from service.web import candidate, client, operator, signin, similarity
 from service.web.render import register_filters
 from service.web.security import secure
 from service.web.sessions import provide_viewer
@@ -30,7 +30,13 @@ CSRF_COOKIE = "tg_csrf"
 def router() -> Router:
     return Router(
         path="/",
-        route_handlers=[*signin.ROUTES, *candidate.ROUTES, *client.ROUTES, *operator.ROUTES],
+        route_handlers=[
+            *signin.ROUTES,
+            *candidate.ROUTES,
+            *client.ROUTES,
+            *operator.ROUTES,
+            *similarity.ROUTES,
+        ],
         dependencies={"viewer": Provide(provide_viewer)},
         after_request=secure,
         include_in_schema=False,

@@ -6,6 +6,7 @@ page never shows more than `GET /v1/submissions/{id}` would.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -17,11 +18,22 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from service.attachments import attachment
+from service.attempts.service import (
+    attempt_out,
+    attempt_rules,
+    attempts_of,
+    finish_attempt,
+    require_opened,
+    start_attempt,
+    trial_opened,
+)
 from service.auth_types import EVERY_ROLE
 from service.db.connection import Connection, PooledConnection
-from service.errors import ServiceError
+from service.errors import NotFoundError, ServiceError
 from service.repo import submission_history
 from service.repo import trials as trials_repo
+from service.repo.trials import TrialRow
+from service.submissions.quotas import Quotas
 from service.submissions.service import (
     MAX_SUBMISSION_BYTES,
     create_submission,
@@ -71,7 +83,10 @@ async def _trial_page(
     error: str | None = None,
     field: str | None = None,
     drafts: dict[str, str] | None = None,
+    refused: ServiceError | None = None,
 ) -> Template:
+    """The trial page; with `error`, answered with the refusal's status and headers (a 429
+    keeps its Retry-After), the candidate's edits kept in the editor."""
     row, version = await current_trial(conn, trial_id, scope=viewer.principal.scope)
     package = cached_package(version.content_hash, version.package)
     editable = {
@@ -81,23 +96,54 @@ async def _trial_page(
     }
     if drafts:
         editable = {path: drafts.get(path, text) for path, text in editable.items()}
+    attempts = []
+    if viewer.role == "candidate" and viewer.actor_id is not None:
+        attempts = [
+            attempt_out(a)
+            for a in await attempts_of(
+                conn, viewer.principal, viewer.actor_id, trial_id=row.id, limit=20
+            )
+        ]
+    current = next((a for a in attempts if a.status in ("open", "grading")), None)
+    now = datetime.now(UTC)
     return page(
         "trial.html",
         viewer,
-        status=422 if error else 200,
+        # a conflict and a rate limit keep their status; any other refusal is the form's
+        status=(refused.status if refused and refused.status in {409, 429} else 422)
+        if error
+        else 200,
+        headers={k: v for k, v in refused.headers.items() if k == "Retry-After"}
+        if refused
+        else None,
         trial=row,
         limits=row.manifest["limits"],
+        rules=attempt_rules(row),
         statement=package.statement,
         public_tests={
             p: d.decode("utf-8", "replace") for p, d in sorted(package.public_tests.items())
         },
-        hidden_count=sum(1 for t in version.expected_tests if t.startswith("tests/")),
+        hidden_count=row.hidden_tests,
         starter=editable,
         may_submit=viewer.role == "candidate",
+        opened=await trial_opened(conn, viewer.principal, row.id),
+        attempt=current,
+        past_attempts=[a for a in attempts if a is not current],
+        next_attempt_at=max(
+            (a.next_attempt_at for a in attempts if a is not current and a.next_attempt_at > now),
+            default=None,
+        ),
         error=error,
         field=field,
         max_mb=MAX_SUBMISSION_BYTES // (1024 * 1024),
     )
+
+
+async def _visible_trial(conn: Connection, viewer: Viewer, trial_id: str) -> TrialRow:
+    trial = await trials_repo.get_trial(conn, trial_id=trial_id, scope=viewer.principal.scope)
+    if trial is None:
+        raise NotFoundError(f"No trial {trial_id!r}.", field="trial_id")
+    return trial
 
 
 def _is_text(data: bytes) -> bool:
@@ -124,7 +170,9 @@ async def starter_download(
     trial_id: FromPath[str],
     format: FromQuery[Literal["tar.gz", "zip"]] = "zip",
 ) -> Response[bytes]:
-    return attachment(await starter_files(conn, trial_id, format, scope=viewer.principal.scope))
+    download = await starter_files(conn, trial_id, format, scope=viewer.principal.scope)
+    await require_opened(conn, viewer.principal, trial_id)
+    return attachment(download)
 
 
 def _edited_files(form: Any) -> dict[str, str]:
@@ -148,11 +196,10 @@ async def submit(
     viewer: NamedDependency[Viewer],
     trial_id: FromPath[str],
 ) -> Any:
-    trial = await trials_repo.get_trial(conn, trial_id=trial_id, scope=viewer.principal.scope)
-    if trial is None:
-        return await _trial_page(conn, viewer, trial_id)  # raises the not-found page
+    trial = await _visible_trial(conn, viewer, trial_id)
     form = await request.form()
     upload = form.get("archive")
+    practice = form.get("action") == "practice"
     drafts = _edited_files(form)
     try:
         if isinstance(upload, UploadFile) and upload.filename:
@@ -162,7 +209,13 @@ async def submit(
         else:
             raise ServiceError("Choose an archive to upload, or edit the files.", field="archive")
         submission_id = await create_submission(
-            conn, viewer.principal, trial=trial, files=files, candidate_id=None
+            conn,
+            viewer.principal,
+            trial=trial,
+            files=files,
+            candidate_id=None,
+            quotas=Quotas.from_settings(request.app.state.settings),
+            practice=practice,
         )
     except SubmissionRejected as exc:
         field = f"file {exc.path}" if exc.path else "archive"
@@ -171,9 +224,47 @@ async def submit(
         )
     except ServiceError as exc:
         return await _trial_page(
-            conn, viewer, trial_id, error=exc.detail, field=exc.field, drafts=drafts
+            conn,
+            viewer,
+            trial_id,
+            error=exc.detail,
+            field=_FIELD_NAMES.get(exc.field or ""),
+            drafts=drafts,
+            refused=exc,
         )
     return Redirect(f"/submissions/{submission_id}", status_code=303)
+
+
+# Field names as a candidate reads them on the page (the API's names mean nothing there).
+_FIELD_NAMES = {"archive": "archive", "trial_id": "submission"}
+
+
+@post("/trials/{trial_id:str}/attempts", include_in_schema=False, guards=[signed_in("candidate")])
+async def start(
+    conn: NamedDependency[PooledConnection],
+    viewer: NamedDependency[Viewer],
+    trial_id: FromPath[str],
+) -> Any:
+    trial = await _visible_trial(conn, viewer, trial_id)
+    try:
+        await start_attempt(conn, viewer.principal, trial=trial, candidate_id=None)
+    except ServiceError as exc:
+        return await _trial_page(
+            conn, viewer, trial_id, error=exc.detail, field="attempt", refused=exc
+        )
+    return Redirect(f"/trials/{trial_id}#attempt", status_code=303)
+
+
+@post(
+    "/attempts/{attempt_id:uuid}/finish", include_in_schema=False, guards=[signed_in("candidate")]
+)
+async def finish(
+    conn: NamedDependency[PooledConnection],
+    viewer: NamedDependency[Viewer],
+    attempt_id: FromPath[UUID],
+) -> Redirect:
+    row = await finish_attempt(conn, viewer.principal, attempt_id)
+    return Redirect(f"/trials/{row.trial_id}#attempt", status_code=303)
 
 
 @get("/submissions/{submission_id:uuid}", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
@@ -181,7 +272,11 @@ async def submission_page(
     state: State, viewer: NamedDependency[Viewer], submission_id: FromPath[UUID]
 ) -> Template:
     row, result = await visible_submission(state.pool, viewer.principal, submission_id)
-    shown = result_view(result, viewer.principal) if result and row.status == "graded" else None
+    shown = (
+        result_view(result, viewer.principal, row.hidden_tests)
+        if result and row.status == "graded"
+        else None
+    )
     tests = shown.tests if shown else []
     return page(
         "submission.html",
@@ -216,7 +311,8 @@ async def history(
 ) -> Template:
     assert viewer.actor_id is not None  # candidate keys always name their candidate
     rows = await submission_history.for_candidate(conn, candidate_id=viewer.actor_id)
-    return page("history.html", viewer, rows=rows)
+    attempts = await attempts_of(conn, viewer.principal, viewer.actor_id, limit=100)
+    return page("history.html", viewer, rows=rows, attempts=[attempt_out(a) for a in attempts])
 
 
 ROUTES = [
@@ -224,6 +320,8 @@ ROUTES = [
     trial_page,
     starter_download,
     submit,
+    start,
+    finish,
     submission_page,
     submission_status,
     history,

@@ -11,6 +11,7 @@ from service.db.connection import PooledConnection
 from service.repo import eligibility as eligibility_repo
 from service.repo import models as models_repo
 from service.repo import operations
+from service.repo import similarity as similarity_repo
 from service.reputation.views import model_out
 from service.web.render import page
 from service.web.sessions import Viewer, signed_in
@@ -50,6 +51,7 @@ async def operator_page(
         "operator.html",
         viewer,
         queue=await operations.queue_depth(conn),
+        open_flags=await similarity_repo.count_open(conn),
         hours=hours,
         busiest=max((h.runs for h in hours), default=0),
         last_day=sum(h.runs for h in hours),

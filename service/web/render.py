@@ -33,13 +33,31 @@ STATUS_WORDS = {
 }
 
 
-def page(template: str, viewer: Viewer | None, *, status: int = 200, **context: Any) -> Template:
+ATTEMPT_WORDS = {
+    "open": "in progress",
+    "grading": "grading",
+    "counted": "counted",
+    "no_result": "nothing graded",
+    "under_review": "under review",
+    "rejected": "rejected as copied",
+}
+
+
+def page(
+    template: str,
+    viewer: Viewer | None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
     # Explicit: handlers that may also redirect are annotated `Any`, which would not say HTML.
     return Template(
         template_name=template,
         context={"viewer": viewer, **context},
         status_code=status,
         media_type=MediaType.HTML,
+        headers=headers,
     )
 
 
@@ -51,7 +69,14 @@ def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(max(0, seconds), 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
 def register_filters(env: Environment) -> None:
+    env.filters["duration"] = _duration
+    env.filters["attempt_status"] = lambda v: ATTEMPT_WORDS.get(v, v)
     env.filters["markdown"] = render_markdown
     env.filters["when"] = _when
     env.filters["percent"] = _percent

@@ -265,8 +265,8 @@ class Stack:
                     "SELECT s.id::text AS id, s.status, j.state, j.attempts, j.infra_failures, "
                     "r.verdict, r.score, "
                     "(SELECT count(*) FROM results x WHERE x.submission_id = s.id) AS results, "
-                    "(SELECT count(*) FROM trial_results t WHERE t.submission_id = s.id) "
-                    "  AS trial_results "
+                    "(SELECT count(*) FROM submission_fingerprints f "
+                    "  WHERE f.submission_id = s.id) AS fingerprints "
                     "FROM submissions s JOIN jobs j ON j.submission_id = s.id "
                     "LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = ANY($1::uuid[])",
                     ids,
@@ -316,7 +316,7 @@ class Stack:
         for row in self.rows(ids):
             kind = self.kind_of[row["id"]]
             assert (row["status"], row["state"]) == ("graded", "done"), row
-            assert (row["results"], row["trial_results"]) == (1, 1), row
+            assert (row["results"], row["fingerprints"]) == (1, 1), row
             assert (row["verdict"], row["score"]) == self.expected[kind], (kind, row)
         self.wait_until(
             lambda: all(self.receiver.of(i) for i in ids), 60, "a graded event was not delivered"

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.support import Caller, import_example, new_caller
+from tests.support import SESSION_ATTEMPTS, Caller, import_example, new_caller
 
 
 class Callers(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,6 +31,10 @@ def app_settings(settings: Settings, database_url: str) -> Settings:
         sandbox_pool_size=1,
         worker_concurrency=2,
         webhook_private_targets=True,  # the fake receivers listen on loopback
+        # a session's tests share candidates and submit in bursts; tests/service/
+        # test_attempts.py checks the limits with an app of its own
+        candidate_submissions_per_minute=10_000,
+        candidate_practice_runs_per_minute=10_000,
     )
 
 
@@ -59,4 +63,4 @@ async def callers(database_url: str) -> Callers:
 @pytest.fixture(scope="session")
 def lru_trial(api: TestClient, callers: Callers) -> str:
     """The lru-cache example, imported through the API."""
-    return import_example(api, callers.admin, "lru-cache")
+    return import_example(api, callers.admin, "lru-cache", attempt=SESSION_ATTEMPTS)

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from service.auth import allow
 from service.web.sessions import signed_in
 from tests.service.conftest import Callers
-from tests.support import EXAMPLES, folder_files
+from tests.support import EXAMPLES, INDEPENDENT_LRU, folder_files
 
 SOLUTION = {k: v.decode() for k, v in folder_files(EXAMPLES / "lru-cache" / "solution").items()}
 
@@ -105,7 +105,7 @@ def test_every_role_can_browse_trials(api: TestClient, callers: Callers, lru_tri
 def test_submission_access_by_role(api: TestClient, callers: Callers, lru_trial: str):
     created = api.post(
         f"/v1/trials/{lru_trial}/submissions",
-        json={"files": SOLUTION},
+        json={"files": INDEPENDENT_LRU},
         headers=callers.candidate.headers,
     )
     assert created.status_code == 202, created.text
@@ -115,8 +115,15 @@ def test_submission_access_by_role(api: TestClient, callers: Callers, lru_trial:
 
     path = f"/v1/submissions/{submission_id}"
     assert api.get(path, headers=callers.other_candidate.headers).status_code == 404
-    for caller in (callers.client, callers.platform, callers.admin):
+    for caller in (callers.platform, callers.admin):
         assert api.get(path, headers=caller.headers).status_code == 200, caller.role
+    # a client sees an attempt's counted result, not the tries on the way to it
+    assert api.get(path, headers=callers.client.headers).status_code == 404
+    attempt = f"/v1/attempts/{created.json()['attempt_id']}"
+    finished = api.post(f"{attempt}/finish", headers=callers.candidate.headers)
+    assert finished.status_code == 200, finished.text
+    assert finished.json()["status"] == "counted"
+    assert api.get(path, headers=callers.client.headers).status_code == 200
 
     owner_view = api.get(path, headers=callers.candidate.headers).json()["result"]
     assert "output" not in owner_view and "flags" not in owner_view

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 from litestar.testing import TestClient
 
 from tests.service.conftest import Callers
-from tests.service.test_api_roles import SOLUTION, wait_graded
+from tests.service.test_api_roles import wait_graded
+from tests.support import STARTER_LRU
 
 
 def engagement(api: TestClient, callers: Callers, *, client_ref: str | None = None) -> dict:
@@ -238,26 +239,32 @@ def test_the_refresher_picks_up_single_events(api: TestClient, callers: Callers)
 
 
 @pytest.mark.docker
-async def test_a_graded_submission_counts_as_a_trial_result(
+async def test_an_attempts_result_counts_as_a_trial_result_and_its_tries_do_not(
     api: TestClient, callers: Callers, lru_trial: str, database_url: str
 ):
+    # the starter, handed back: scored 0, and never similar to anyone's work
     response = api.post(
         f"/v1/trials/{lru_trial}/submissions",
-        json={"files": SOLUTION},
+        json={"files": STARTER_LRU},
         headers=callers.other_candidate.headers,
     )
     assert response.status_code == 202, response.text
     graded = wait_graded(api, response.json()["id"], callers.other_candidate.headers)
     assert graded["status"] == "graded"
+    submission_id = UUID(response.json()["id"])
     conn = await asyncpg.connect(database_url)
     try:
-        row = await conn.fetchrow(
-            "SELECT candidate_id, trial, score, skills FROM trial_results WHERE submission_id = $1",
-            response.json()["id"],
+        query = "SELECT candidate_id, trial, score, skills, key FROM trial_results WHERE submission_id = $1"
+        assert await conn.fetchrow(query, submission_id) is None  # a try, not yet a result
+        attempt = response.json()["attempt_id"]
+        finished = api.post(
+            f"/v1/attempts/{attempt}/finish", headers=callers.other_candidate.headers
         )
+        assert finished.json()["status"] == "counted", finished.text
+        row = await conn.fetchrow(query, submission_id)
     finally:
         await conn.close()
-    assert row is not None
+    assert row is not None and row["key"] == f"attempt:{attempt}"
     assert row["candidate_id"] == callers.other_candidate.actor_id
     assert row["trial"] == lru_trial and row["score"] == graded["result"]["score"]
     assert row["skills"]

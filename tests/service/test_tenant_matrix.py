@@ -53,6 +53,7 @@ class WorldA(msgspec.Struct, frozen=True, kw_only=True):
     milestone: str
     milestone_ref: str
     submission: str
+    attempt: str
     decision: str
     webhook: str
     private_trial: str
@@ -191,6 +192,7 @@ def world_a(
         milestone=milestone["id"],
         milestone_ref=ref,
         submission=submission["id"],
+        attempt=submission["attempt_id"],
         decision=_created(decision)["id"],
         webhook=hook_a["id"],
         private_trial=private_id,
@@ -209,6 +211,16 @@ def _probes(a: WorldA) -> list[tuple[str, str, str, dict[str, Any] | None, str]]
         ("platform", "GET", "/v1/submissions/{x}", None, a.submission),
         ("client", "GET", "/v1/submissions/{x}", None, a.submission),
         ("candidate", "GET", "/v1/submissions/{x}", None, a.submission),
+        ("platform", "GET", "/v1/attempts/{x}", None, a.attempt),
+        ("client", "GET", "/v1/attempts/{x}", None, a.attempt),
+        ("candidate", "GET", "/v1/attempts/{x}", None, a.attempt),
+        ("platform", "POST", "/v1/attempts/{x}/finish", None, a.attempt),
+        ("platform", "GET", "/v1/candidates/{x}/attempts", None, a.candidate),
+        ("client", "GET", "/v1/candidates/{x}/attempts", None, a.candidate),
+        ("platform", "POST", "/v1/trials/lru-cache/attempts", {"candidate_id": "{x}"}, a.candidate),
+        ("platform", "POST", "/v1/trials/lru-cache/practice-runs", {"files": SOLUTION, "candidate_id": "{x}"}, a.candidate),
+        ("candidate", "POST", "/v1/trials/{x}/attempts", None, a.private_trial),
+        ("candidate", "POST", "/v1/trials/{x}/practice-runs", {"files": SOLUTION}, a.private_trial),
         ("platform", "GET", "/v1/candidates/{x}/reputation", None, a.candidate),
         ("client", "GET", "/v1/candidates/{x}/reputation", None, a.candidate),
         ("platform", "GET", "/v1/milestones/{x}", None, a.milestone),
@@ -252,12 +264,12 @@ def _missing_like(a_id: str) -> str:
     return str(uuid4())
 
 
-@pytest.mark.parametrize("probe", range(29))
+@pytest.mark.parametrize("probe", range(39))
 def test_another_organizations_ids_answer_like_missing_ones(
     api: TestClient, callers: Callers, tenant_b: TenantB, world_a: WorldA, probe: int
 ):
     probes = _probes(world_a)
-    assert len(probes) == 29  # the parametrization above counts them
+    assert len(probes) == 39  # the parametrization above counts them
     role, method, path, body, a_id = probes[probe]
     caller: Caller = getattr(tenant_b, role)
 

@@ -11,6 +11,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from service.infra.errors import InfraError
@@ -72,7 +73,13 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def wait_for(driver: WebDriver, condition: Callable[[WebDriver], Any]) -> Any:
-    return WebDriverWait(driver, WAIT_SECONDS, poll_frequency=0.25).until(condition)
+    # A page that navigates while it is polled turns a found element stale: poll again.
+    return WebDriverWait(
+        driver,
+        WAIT_SECONDS,
+        poll_frequency=0.25,
+        ignored_exceptions=(StaleElementReferenceException,),
+    ).until(condition)
 
 
 def capture(driver: WebDriver, folder: Path, name: str, *, size: tuple[int, int] = DESKTOP) -> Path:

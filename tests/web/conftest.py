@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.support import Caller, import_example, new_caller, serving
+from tests.support import SESSION_ATTEMPTS, Caller, import_example, new_caller, serving
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -40,6 +40,8 @@ def web_settings(settings: Settings, database_url: str) -> Settings:
         sandbox_pool_size=1,
         worker_concurrency=1,
         web_secret="test-secret-for-csrf-tokens",
+        candidate_submissions_per_minute=10_000,
+        candidate_practice_runs_per_minute=10_000,
     )
 
 
@@ -68,7 +70,9 @@ async def people(database_url: str) -> People:
 
 @pytest.fixture(scope="session")
 def lru_trial(site: TestClient, people: People) -> str:
-    return import_example(site, people.admin, "lru-cache")
+    return import_example(
+        site, people.admin, "lru-cache", attempt=SESSION_ATTEMPTS, trial_id="lru-cache-web"
+    )
 
 
 def open_milestone(site: TestClient, people: People, candidate: Person, client: Person) -> str:

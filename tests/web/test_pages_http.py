@@ -358,15 +358,17 @@ def test_the_page_and_the_api_hand_out_the_same_download_and_no_hidden_test(
 ):
     example = EXAMPLES / "lru-cache"
     expected = {
-        "lru-cache/lru_cache.py": (example / "starter" / "lru_cache.py").read_bytes(),
-        "lru-cache/statement.md": (example / "statement.md").read_bytes(),
+        f"{lru_trial}/lru_cache.py": (example / "starter" / "lru_cache.py").read_bytes(),
+        f"{lru_trial}/statement.md": (example / "statement.md").read_bytes(),
         **{
-            f"lru-cache/public_tests/{p.name}": p.read_bytes()
+            f"{lru_trial}/public_tests/{p.name}": p.read_bytes()
             for p in (example / "public_tests").iterdir()
             if p.is_file()
         },
     }
     sign_in(site, people.candidate)
+    # the download opens with the candidate's first attempt at the trial
+    site.post(f"/v1/trials/{lru_trial}/attempts", headers=people.candidate.headers)
     page_zip = site.get(f"/trials/{lru_trial}/starter")
     api_zip = site.get(
         f"/v1/trials/{lru_trial}/starter",
@@ -382,7 +384,7 @@ def test_the_page_and_the_api_hand_out_the_same_download_and_no_hidden_test(
     with tarfile.open(fileobj=io.BytesIO(api_tar.content)) as archive:
         files = {m.name: archive.extractfile(m).read() for m in archive if m.isfile()}
     assert zipped == files
-    guide = files.pop("lru-cache/TRIALGATE.md").decode()
+    guide = files.pop(f"{lru_trial}/TRIALGATE.md").decode()
     assert "python -m pytest public_tests" in guide
     assert files == expected  # the starter, the statement, the public tests: no hidden test
     assert site.get("/trials/no-such-trial/starter").status_code == 404
