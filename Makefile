@@ -51,6 +51,8 @@ bench: setup
 	$(BIN)/python -m bench.grading
 	$(BIN)/python -m bench.boundary
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.fairness
+	$(BIN)/python -m bench.similarity
 	$(BIN)/python -m bench.eligibility
 	$(BIN)/python bench/reputation.py
 
