@@ -14,13 +14,17 @@ Run with `.venv/bin/python -m bench.similarity`.
 from __future__ import annotations
 
 import argparse
+import io
+import random
 import time
+import tokenize
 from collections import defaultdict
 from pathlib import Path
 
 import msgspec
 
 from bench.loadgen import percentile
+from trials.archives import SUBMISSION_LIMITS
 from trials.similarity import (
     MIN_SHARED,
     SIMILARITY_THRESHOLD,
@@ -137,7 +141,35 @@ def main(argv: list[str] | None = None) -> int:
         f"compare: {compare_seconds / compare_count * 1e6:.0f} µs per pair "
         f"({compare_count} pairs, regions included)"
     )
+    _largest()
     return 0
+
+
+def _largest() -> None:
+    """The largest submission the service accepts, fingerprinted whole, against Python's
+    own lexer over the same text (the yardstick: a pass any reader of the code pays)."""
+    rng = random.Random(0)
+    line = "v{i} = {f}(x{i}) + {g}(y) * {i} - obj.attr_{i}[{i}]\n"
+    names = ["len", "abs", "min", "max", "sum", "int", "str", "repr"]
+    text = ""
+    while len(text) < SUBMISSION_LIMITS.max_file_bytes:
+        i = rng.randrange(10**6)
+        text += line.format(i=i, f=rng.choice(names), g=rng.choice(names))
+    files = {f"part_{n}.py": text.encode() for n in range(4)}
+    total = sum(len(d) for d in files.values())
+    started = time.perf_counter()
+    for data in files.values():
+        for _ in tokenize.generate_tokens(io.StringIO(data.decode()).readline):
+            pass
+    lexing = time.perf_counter() - started
+    started = time.perf_counter()
+    capped = fingerprint(files)
+    took = time.perf_counter() - started
+    print(
+        f"largest accepted submission ({total / 2**20:.1f} MiB of code): fingerprint "
+        f"{took:.2f} s, {took / lexing:.2f}x Python's tokenize over it ({lexing:.2f} s); "
+        f"{len(capped.marks)} marks kept"
+    )
 
 
 def _report(pairs: list[Pair], closest: int) -> None:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import base64
 import random
 import re
-import time
 from collections.abc import Callable
 
 import msgspec
 import pytest
 
+from trials import similarity
+from trials.archives import SUBMISSION_LIMITS
 from trials.similarity import (
+    MAX_CHARS,
     MAX_MARKS,
     MIN_SHARED,
     VERSION,
@@ -349,7 +352,8 @@ def test_fingerprints_are_stable() -> None:
     assert first == again
     assert first.version == VERSION
     # Pinned: a change here changes every stored fingerprint. Bump VERSION deliberately.
-    assert first.marks[0] == Mark(-8565418607668585862, "ledger.py", 3, 8)
+    assert first.marks[0] == Mark(-8260054317887488336, "ledger.py", 3, 8)
+    assert first.threshold is None
     assert first.token_count == 421
     assert all(-(2**63) <= mark.hash < 2**63 for mark in first.marks)
 
@@ -414,8 +418,8 @@ def test_binary_files_are_ignored() -> None:
         {
             "ledger.py": LEDGER.encode(),
             "logo.png": bytes(range(256)) * 64,
-            "latin1.py": "x = 'caf\xe9'\n".encode("latin-1") * 50,
             "nul.txt": b"text\0" * 1000,
+            "nul.py": LEDGER.encode() + b"\0",  # Python refuses source holding a NUL
         }
     )
 
@@ -470,12 +474,12 @@ def test_fingerprints_of_different_versions_do_not_compare() -> None:
     [b"x " * (4 << 20), b"x\n" * (4 << 20), b"(" * (8 << 20), b"#\n" * (4 << 20)],
     ids=["one line", "many lines", "open brackets", "comments"],
 )
-def test_eight_mib_of_one_token_fingerprints_in_bounded_time(data: bytes) -> None:
-    started = time.perf_counter()
-
+def test_eight_mib_of_one_token_is_read_within_the_budget(data: bytes) -> None:
+    # The work is bounded by what is read, and what is read by the budget: the time it
+    # takes is measured in bench/similarity.py, not asserted here.
     hostile = fingerprint({"a.py": data, "b.txt": data})
 
-    assert time.perf_counter() - started < 5
+    assert hostile.token_count <= MAX_CHARS
     assert len(hostile.marks) <= MAX_MARKS
 
 
@@ -500,3 +504,246 @@ def test_a_large_submission_is_capped_to_a_sample_both_sides_agree_on() -> None:
     assert fingerprint({"big.py": big.encode()}) == first
     # The same smallest hashes are kept on both sides, so a capped copy still matches.
     assert compare(first, fingerprint({"big.py": bigger.encode()})).similarity > 0.7
+
+
+# Evasions a review found (each hid a verbatim copy from version 1 of the engine), and guards
+# for the reading that closes them.
+
+
+def _utf7(text: str) -> bytes:
+    """All of `text` as one UTF-7 base64 run: Python decodes it, other tools show no code."""
+    return b"+" + base64.b64encode(text.encode("utf-16-be")).rstrip(b"=") + b"-"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + LEDGER.encode(),
+        b"# coding: utf-7\n" + _utf7(LEDGER),
+        LEDGER.replace("\n", "\r").encode(),
+    ],
+    ids=["latin-1 declared", "utf-7 declared", "old Mac line ends"],
+)
+def test_a_copy_is_read_as_python_reads_it(source: bytes) -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(source, "copy.py", "exec"), namespace)
+    assert "Ledger" in namespace  # Python runs it
+
+    match = compare(_py(LEDGER), fingerprint({"copy.py": source}))
+
+    assert match.similarity == 1.0
+
+
+def test_a_python_file_python_would_refuse_is_still_read() -> None:
+    # No declaration, so not UTF-8 is a SyntaxError; a copy need not run to be a copy.
+    broken = b"# caf\xe9\n" + LEDGER.encode()
+
+    assert compare(_py(LEDGER), fingerprint({"copy.py": broken})).similarity == 1.0
+
+
+def test_one_stray_byte_does_not_hide_a_text_file() -> None:
+    notes = "The ledger keeps every posting twice, once as a debit and once as a credit.\n" * 3
+    stray = notes.encode().replace(b"twice", b"tw\xffice", 1)
+
+    a = fingerprint({"NOTES.md": notes.encode()})
+    b = fingerprint({"NOTES.md": stray})
+
+    assert b.marks
+    assert compare(a, b).similarity > 0.5
+
+
+@pytest.mark.parametrize(
+    "undecodable",
+    [
+        b"# coding: utf-7\n+2D0-\n",  # a lone surrogate
+        b"# coding: rot13\n",  # a codec, but not for text
+        b"\xef\xbb\xbf# coding: latin-1\n",  # a BOM at odds with the declaration
+        b"# coding: nonsense\n\xff\xfe\n",
+        b"# coding: punycode\n\x80\n",
+    ],
+    ids=["surrogate", "not a text codec", "BOM and declaration", "unknown codec", "punycode"],
+)
+def test_oddly_declared_files_never_break_the_fingerprint(undecodable: bytes) -> None:
+    found = fingerprint({"a.py": undecodable + LEDGER.encode(), "b.md": undecodable})
+
+    assert found.version == VERSION
+
+
+@pytest.mark.parametrize(
+    "padding", ["#\n", "x = [len(y) + 1 for y in z]\n"], ids=["comments", "code"]
+)
+def test_padding_files_read_first_do_not_crowd_out_the_copy(padding: str) -> None:
+    # Many files, each just smaller than the copy (small files are read first), together
+    # longer than the old per-submission budget.
+    size = len(LEDGER.encode())
+    one = padding * ((size - 8) // len(padding))
+    files = {f"pad/m{i:03}.py": f"# {i:03}\n{one}".encode() for i in range(120)}
+    assert all(len(data) < size for data in files.values())
+
+    match = compare(_py(LEDGER), fingerprint({**files, "book.py": LEDGER.encode()}))
+
+    assert match.similarity == 1.0
+
+
+def test_a_copy_behind_a_mebibyte_of_padding_in_the_same_file_is_read() -> None:
+    copy = '"""' + "x" * (1 << 20) + '"""\n' + LEDGER
+
+    assert compare(_py(LEDGER), _py(copy)).similarity == 1.0
+
+
+def test_the_largest_accepted_submission_is_read_to_its_last_byte() -> None:
+    assert SUBMISSION_LIMITS.max_total_bytes <= MAX_CHARS
+    # The copy last in the last file read (the largest), behind a docstring the size of the
+    # whole file allowance; three more files as large before it.
+    per_file = SUBMISSION_LIMITS.max_file_bytes
+    count = SUBMISSION_LIMITS.max_total_bytes // per_file
+    filler = '"""' + "x" * (per_file - 8) + '"""\n'
+    files = {f"pad/m{i}.py": filler.encode() for i in range(count - 1)}
+    copy = ('"""' + "x" * (per_file - len(LEDGER) - 7) + '"""\n' + LEDGER).encode()
+    files["book.py"] = copy
+    assert len(copy) == per_file > len(filler)
+    assert sum(map(len, files.values())) <= SUBMISSION_LIMITS.max_total_bytes
+
+    assert compare(_py(LEDGER), fingerprint(files)).similarity == 1.0
+
+
+@pytest.mark.parametrize("junk_lines", [2_000, 6_500], ids=["80 KB", "260 KB"])
+def test_a_generated_module_added_to_a_copy_does_not_dilute_it(junk_lines: int) -> None:
+    junk = _generated(junk_lines, seed=3)
+
+    match = compare(_py(LEDGER), fingerprint({"book.py": LEDGER.encode(), "gen.py": junk.encode()}))
+
+    assert match.similarity == 1.0
+    assert is_suspicious(match)
+
+
+def test_a_copy_inside_a_capped_submission_is_compared_on_a_common_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(similarity, "MAX_MARKS", 512)  # to reach the cap quickly
+    junk = _generated(2_000, seed=4).encode()
+    copy = fingerprint({"book.py": LEDGER.encode(), "gen.py": junk})
+    other = fingerprint({"other.py": OTHER_LEDGER.encode(), "gen.py": junk})
+
+    assert copy.threshold is not None
+    # The sample of the copy's hashes is the victim's up to the same threshold: all of them.
+    assert compare(_py(LEDGER), copy).similarity == 1.0
+    forth, back = compare(_py(LEDGER), copy), compare(copy, _py(LEDGER))
+    assert (forth.similarity, forth.shared) == (back.similarity, back.shared)
+    # Independent work with the same padding is no more similar for being sampled.
+    assert compare(_py(LEDGER), other).similarity < 0.3
+
+
+def test_a_capped_fingerprint_keeps_every_hash_up_to_its_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = {"big.py": _generated(3_000, seed=5).encode()}
+    everything = {mark.hash for mark in fingerprint(files).marks}
+    monkeypatch.setattr(similarity, "MAX_MARKS", 512)
+
+    capped = fingerprint(files)
+
+    assert len(capped.marks) == 512
+    assert capped.threshold == max(mark.hash for mark in capped.marks)
+    assert {mark.hash for mark in capped.marks} == {h for h in everything if h <= capped.threshold}
+    assert _py(LEDGER).threshold is None
+    assert msgspec.json.decode(msgspec.json.encode(capped), type=Fingerprint) == capped
+
+
+def test_a_stored_fingerprint_without_a_threshold_still_decodes() -> None:
+    stored = b'{"version":1,"marks":[[-5,"a.py",1,3]],"token_count":40}'
+
+    decoded = msgspec.json.decode(stored, type=Fingerprint)
+
+    assert decoded.threshold is None
+    assert decoded.marks == (Mark(-5, "a.py", 1, 3),)
+
+
+def test_a_large_copy_behind_a_mebibyte_of_generated_code_is_flagged() -> None:
+    junk = _generated(25_000, seed=6).encode()  # about 1 MB: capped
+    copy = fingerprint({"book.py": LEDGER.encode(), "gen.py": junk})
+
+    match = compare(_py(LEDGER), copy)
+
+    assert copy.threshold is not None
+    assert match.similarity == 1.0
+    assert is_suspicious(match), match.shared
+
+
+def _before_each_statement(source: str, filler: str) -> str:
+    """`filler` on its own line before every indented statement that can take one."""
+    return re.sub(
+        r"^( +)(?!(?:except|else|elif|finally)\b)(\S.*)$",
+        lambda m: f"{m[1]}{filler}\n{m[1]}{m[2]}",
+        source,
+        flags=re.MULTILINE,
+    )
+
+
+@pytest.mark.parametrize("filler", ["pass", "0", "...", "None", "acc", "print", "'note'"])
+def test_statements_that_do_nothing_change_nothing(filler: str) -> None:
+    copy = _before_each_statement(LEDGER, filler)
+    compile(copy, "copy.py", "exec")
+
+    assert {m.hash for m in _py(copy).marks} == {m.hash for m in _py(LEDGER).marks}
+
+
+def test_a_lone_return_break_or_continue_is_kept() -> None:
+    loop = "def f(xs):\n    for x in xs:\n        if x:\n            {}\n        g(x)\n"
+    hashes = {
+        word: {m.hash for m in _py(loop.format(word)).marks}
+        for word in ("pass", "break", "continue", "return")
+    }
+
+    assert len({frozenset(h) for h in hashes.values()}) == 4
+
+
+def test_semicolons_end_statements_as_line_ends_do() -> None:
+    copy = re.sub(r"^(.*[^:\s])$", r"\1;", LEDGER, flags=re.MULTILINE)
+    copy = copy.replace(
+        "        self.balances[debit] += amount;\n        self.balances[credit] -= amount;\n",
+        "        self.balances[debit] += amount; self.balances[credit] -= amount\n",
+    )
+    compile(copy, "copy.py", "exec")
+
+    assert copy.count(";") > 20
+    assert {m.hash for m in _py(copy).marks} == {m.hash for m in _py(LEDGER).marks}
+
+
+def test_a_trailing_comma_changes_nothing() -> None:
+    copy = re.sub(r"(\w)\)", r"\1,)", LEDGER)
+    compile(copy, "copy.py", "exec")
+
+    assert copy.count(",)") > 10
+    assert {m.hash for m in _py(copy).marks} == {m.hash for m in _py(LEDGER).marks}
+
+
+def test_a_builtin_spelt_in_other_letters_is_still_the_builtin() -> None:
+    def bold(match: re.Match[str]) -> str:  # MATHEMATICAL SANS-SERIF BOLD SMALL A, B, ...
+        return "".join(chr(0x1D5EE + ord(c) - ord("a")) for c in match.group())
+
+    copy = re.sub(r"\b(len|sum|sorted|int|enumerate)\b", bold, LEDGER)
+    namespace: dict[str, object] = {}
+    exec(compile(copy, "copy.py", "exec"), namespace)
+
+    assert copy != LEDGER
+    assert {m.hash for m in _py(copy).marks} == {m.hash for m in _py(LEDGER).marks}
+
+
+def test_a_name_glued_to_a_string_is_not_its_prefix() -> None:
+    spaced = "def f(x):\n    if x: return 'yes'\n    return 'no' if x else rb'raw' + f'{x}'\n"
+    glued = "def f(x):\n    if x:return'yes'\n    return'no'if x else rb'raw'+f'{x}'\n"
+    compile(glued, "glued.py", "exec")
+
+    assert _py(glued).marks == _py(spaced).marks
+
+
+@pytest.mark.xfail(strict=True, reason="a junk statement between every two breaks every k-gram")
+def test_a_copy_with_a_junk_assignment_before_every_statement_is_flagged() -> None:
+    # Known limit: a k-gram spans about one line, so junk between every two lines leaves no
+    # k-gram of the original intact. Binding a name is not a no-op, and any rule for
+    # `_ = 0` is sidestepped by `_ = x` or `x = x`.
+    copy = _before_each_statement(LEDGER, "_ = 0")
+    compile(copy, "copy.py", "exec")
+
+    assert is_suspicious(compare(_py(LEDGER), _py(copy)))
