@@ -13,7 +13,7 @@ from service.db.connection import Connection
 FlagStatus = Literal["open", "cleared", "confirmed"]
 # Most other submissions loaded to compare with one new one: those sharing the most
 # hashes with it. Past this, the closest are compared and the rest are not.
-MOST_COMPARED = 200
+MOST_COMPARED = 50
 
 
 class StoredFingerprint(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,10 +54,19 @@ async def lock_trial(conn: Connection, *, trial_id: str) -> None:
 
 
 async def sharing_hashes(
-    conn: Connection, *, trial_id: str, candidate_id: UUID, hashes: list[int], at_least: int
+    conn: Connection,
+    *,
+    trial_id: str,
+    candidate_id: UUID,
+    hashes: list[int],
+    capped: bool,
+    at_least: int,
+    share: float,
 ) -> list[StoredFingerprint]:
-    """Other candidates' fingerprints on the trial sharing `at_least` of `hashes`, the
-    most shared first (at most `MOST_COMPARED`)."""
+    """Other candidates' fingerprints on the trial that could resemble one with `hashes`:
+    `at_least` of them shared, and `share` of the smaller side's (any share where either
+    sample was capped, since a capped sample is compared on its common part), the most
+    shared first (at most `MOST_COMPARED`)."""
     rows = await conn.fetch(
         "WITH near AS (SELECT h.submission_id, count(*) AS shared FROM fingerprint_hashes h "
         "  WHERE h.trial_id = $1 AND h.hash = ANY($2::bigint[]) GROUP BY h.submission_id "
@@ -65,12 +74,16 @@ async def sharing_hashes(
         "SELECT f.submission_id, f.candidate_id, s.attempt_id, f.fingerprint "
         "FROM near JOIN submission_fingerprints f ON f.submission_id = near.submission_id "
         "JOIN submissions s ON s.id = f.submission_id WHERE f.candidate_id <> $4 "
+        "AND ($6 OR f.capped "
+        "  OR near.shared >= $7 * least(f.hash_count, cardinality($2::bigint[]))) "
         "ORDER BY near.shared DESC, f.created_at LIMIT $5",
         trial_id,
         hashes,
         at_least,
         candidate_id,
         MOST_COMPARED,
+        capped,
+        share,
     )
     return [msgspec.convert(dict(r), StoredFingerprint) for r in rows]
 
@@ -83,15 +96,19 @@ async def store_fingerprint(
     candidate_id: UUID,
     fingerprint: dict[str, Any],
     hashes: list[int],
+    capped: bool,
 ) -> bool:
     """False when the submission already has one (a grade handed off twice)."""
     stored = await conn.fetchval(
-        "INSERT INTO submission_fingerprints (submission_id, trial_id, candidate_id, fingerprint) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+        "INSERT INTO submission_fingerprints (submission_id, trial_id, candidate_id, "
+        "fingerprint, hash_count, capped) VALUES ($1, $2, $3, $4, $5, $6) "
+        "ON CONFLICT DO NOTHING RETURNING true",
         submission_id,
         trial_id,
         candidate_id,
         fingerprint,
+        len(hashes),
+        capped,
     )
     if stored:
         await conn.execute(

@@ -27,6 +27,7 @@ from service.trials.packages import cached_package
 from trials.package import TrialPackage
 from trials.similarity import (
     MIN_SHARED,
+    SIMILARITY_THRESHOLD,
     VERSION,
     Fingerprint,
     Match,
@@ -114,12 +115,15 @@ async def record(conn: Connection, submission: SubmissionRow, finding: Finding) 
     Returns the flags raised."""
     await repo.lock_trial(conn, trial_id=submission.trial_id)
     hashes = sorted({mark.hash for mark in finding.fingerprint.marks})
+    capped = finding.fingerprint.threshold is not None
     near = await repo.sharing_hashes(
         conn,
         trial_id=submission.trial_id,
         candidate_id=submission.candidate_id,
         hashes=hashes,
+        capped=capped,
         at_least=MIN_SHARED,
+        share=SIMILARITY_THRESHOLD,
     )
     if not await repo.store_fingerprint(
         conn,
@@ -128,6 +132,7 @@ async def record(conn: Connection, submission: SubmissionRow, finding: Finding) 
         candidate_id=submission.candidate_id,
         fingerprint=msgspec.to_builtins(finding.fingerprint),
         hashes=hashes,
+        capped=capped,
     ):
         return 0  # recorded by an earlier hand-off of the same grade
     suspects = sorted(
