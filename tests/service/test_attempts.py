@@ -153,8 +153,7 @@ def test_a_submission_without_an_attempt_starts_one_and_the_deadline_closes_it(
     # the clock moves two hours on: past the deadline
     sql(
         database_url,
-        "UPDATE submissions SET created_at = created_at - interval '2 hours' "
-        "WHERE attempt_id = $1",
+        "UPDATE submissions SET created_at = created_at - interval '2 hours' WHERE attempt_id = $1",
         attempt_id,
     )
     sql(
