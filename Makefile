@@ -6,14 +6,29 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TG     := $(BIN)/trialgate
 STAMP  := $(VENV)/.installed
+WEB    := service/web
+# The code editor's files, served by the app itself (no CDN): npm installs them from the lock
+# file, then the files the pages load are copied into static/vendor/ (git ignores both).
+VENDOR := $(WEB)/static/vendor/codemirror
+ASSETS := $(VENDOR)/.installed
+EDITOR_FILES := lib/codemirror.js lib/codemirror.css mode/python/python.js LICENSE
 
-.PHONY: run test lint typecheck format bench setup infra image migrate down clean
+.PHONY: run test lint typecheck format bench setup assets infra image migrate down clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(ASSETS): $(WEB)/package.json $(WEB)/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	cd $(WEB) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cd $(WEB)/node_modules/codemirror && cp $(EDITOR_FILES) $(CURDIR)/$(VENDOR)/
+	touch $@
+
+assets: $(ASSETS)
 
 infra: $(STAMP)
 	$(TG) infra up
@@ -24,7 +39,7 @@ image: infra
 migrate: infra
 	$(TG) migrate
 
-setup: $(STAMP) infra image migrate
+setup: $(STAMP) assets infra image migrate
 
 # On an empty database the demo loads trials, a history, a model and people to sign in as;
 # on later runs it only prints fresh sign-in links. serve grades with its embedded worker.
@@ -60,4 +75,4 @@ down:
 	test ! -x $(TG) || $(TG) infra down
 
 clean: down
-	rm -rf .data $(VENV)
+	rm -rf .data $(VENV) $(WEB)/node_modules $(WEB)/static/vendor

@@ -23,6 +23,15 @@ Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE
 Tier = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ONE_LINE)]
 Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ONE_LINE)]
 Name = Annotated[str, msgspec.Meta(max_length=200, pattern=ONE_LINE)]
+# Free text over several lines (a review): line breaks and tabs, no other control character.
+Prose = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=2000,
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*(?!\n)$",
+        description="at most 2000 characters; line breaks allowed, no other control character",
+    ),
+]
 Stars = Annotated[int, msgspec.Meta(ge=1, le=5)]
 At = Annotated[datetime, msgspec.Meta(tz=True)]
 Percent = Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]

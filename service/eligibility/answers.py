@@ -15,12 +15,12 @@ from uuid import UUID
 import msgspec
 
 from scoring.eligibility import Policy, evaluate
-from scoring.reputation.model import Reputation
 from service.db.connection import Connection
 from service.eligibility.decisions import (
     disputes_since,
     facts_from,
     row_of,
+    stored_reputation,
     write_of,
 )
 from service.errors import NotScoredYetError, ServiceError, UnprocessableError
@@ -145,20 +145,7 @@ async def _answer(
         assert snap.computed_at is not None
         assert snap.as_of is not None
         policy = Policy.of(question.tier, snap.policy_version, snap.policy)
-        reputation = Reputation(
-            candidate=str(snap.candidate_id),
-            as_of=snap.as_of,
-            tier=question.tier,
-            score=snap.score or 0.0,
-            lower=snap.lower_bound or 0.0,
-            upper=snap.upper_bound or 0.0,
-            evidence=snap.evidence or 0,
-            effective_evidence=snap.effective_evidence or 0.0,
-            per_skill=snap.per_skill or (),
-            reasons=snap.reasons or (),
-            model_version=snap.model_version or "",
-            source=snap.source or "prior",
-        )
+        reputation = stored_reputation(snap, question.tier, snap.as_of)
         facts = facts_from(snap.candidate_id, question.skills, snap.trials, snap.open_disputes)
         decision = evaluate(policy, reputation, facts, now=now)
         writes.append(

@@ -15,12 +15,14 @@ from uuid import UUID
 import msgspec
 
 from scoring.eligibility import CandidateFacts, Decision, TrialFact, evaluate
+from scoring.reputation.model import Reputation
 from service.db.connection import Connection
 from service.repo import eligibility as repo
 from service.repo.eligibility import (
     DecisionOrigin,
     DecisionRow,
     DecisionWrite,
+    SnapshotRow,
     TrialFactRow,
 )
 from service.repo.reputation import ReputationWrite
@@ -166,3 +168,22 @@ async def recheck(
             organization_id=previous.organization_id,
         )
     return len(flips)
+
+
+def stored_reputation(snap: SnapshotRow, tier: str, as_of: datetime) -> Reputation:
+    """The reputation a snapshot holds for `tier`, as the policy rules read it (`as_of`
+    when the snapshot has none)."""
+    return Reputation(
+        candidate=str(snap.candidate_id),
+        as_of=snap.as_of or as_of,
+        tier=tier,
+        score=snap.score or 0.0,
+        lower=snap.lower_bound or 0.0,
+        upper=snap.upper_bound or 0.0,
+        evidence=snap.evidence or 0,
+        effective_evidence=snap.effective_evidence or 0.0,
+        per_skill=snap.per_skill or (),
+        reasons=snap.reasons or (),
+        model_version=snap.model_version or "",
+        source=snap.source or "prior",
+    )

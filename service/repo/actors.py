@@ -104,3 +104,26 @@ async def list_actors(
         scope,
     )
     return [msgspec.convert(dict(r), ActorRow) for r in rows]
+
+
+async def find_by_ref(
+    conn: Connection, *, kind: ActorKind, ref: str, ref_id: UUID | None, scope: UUID | None
+) -> list[ActorRow]:
+    """Actors named by our uuid (`ref_id`) or by the platform's id (`ref`), in `scope`.
+
+    The platform's ids are unique within an organization only: an admin's look-up (scope
+    None) may find one per organization. At most three rows; the caller decides.
+    """
+    # Two index probes, not an OR across both columns (which would read every actor).
+    rows = await conn.fetch(
+        f"(SELECT {_COLUMNS} FROM actors WHERE kind = $1 AND id = $3 AND "  # noqa: S608 - constants
+        + _IN_SCOPE.replace("$S", "$4")
+        + f") UNION ALL (SELECT {_COLUMNS} FROM actors WHERE kind = $1 AND external_ref = $2 AND "  # noqa: S608 - constants
+        + _IN_SCOPE.replace("$S", "$4")
+        + ") LIMIT 3",
+        kind,
+        ref,
+        ref_id,
+        scope,
+    )
+    return [msgspec.convert(dict(r), ActorRow) for r in rows]

@@ -191,6 +191,25 @@ async def retry_parked(conn: Connection, *, submission_ids: list[UUID] | None) -
     return queued
 
 
+async def cancel_parked(conn: Connection, *, submission_id: UUID) -> bool:
+    """End a parked job for good: the job is done and its submission stays `failed`
+    ("could not be graded"), which uses none of an attempt's submissions. Only a parked
+    job moves: one queued, running or done is left alone (False)."""
+    cancelled = await conn.fetchval(
+        "WITH job AS ("
+        "  UPDATE jobs SET state = 'done', finished_at = now(), lease_owner = NULL, "
+        "  lease_expires_at = NULL, "
+        "  last_error = 'cancelled by an operator after: ' || coalesce(last_error, '') "
+        "  WHERE state = 'failed' AND submission_id = $1 RETURNING submission_id"
+        "), marked AS ("
+        "  UPDATE submissions SET status = 'failed' "
+        "  WHERE id IN (SELECT submission_id FROM job) AND status <> 'graded'"
+        ") SELECT count(*) > 0 FROM job",
+        submission_id,
+    )
+    return bool(cancelled)
+
+
 async def release_waiting_for_infrastructure(conn: Connection) -> int:
     """Make every job that is backing off from an infrastructure fault due now: the engine
     is back, so nothing should sit out the rest of a backoff that may be a minute long."""

@@ -27,6 +27,7 @@ class MilestoneRow(StoredMilestone, frozen=True, kw_only=True):
     """A milestone as the events API shows it: the history row plus its engagement."""
 
     engagement_id: UUID | None
+    review: str = ""
 
 
 class ActorRef(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,7 +151,8 @@ async def insert_milestone(
 MILESTONE_SELECT = (
     "SELECT m.id, m.external_ref, m.engagement_id, m.candidate_id, m.client_id, m.tier, "
     "m.skills, m.amount, m.due_at, m.opened_at, o.outcome, o.on_time, o.at AS outcome_at, "
-    "r.stars, r.quality, r.communication, r.timeliness, r.at AS rated_at "
+    "r.stars, r.quality, r.communication, r.timeliness, r.at AS rated_at, "
+    "coalesce(r.review, '') AS review "
     "FROM milestones m LEFT JOIN milestone_outcomes o ON o.milestone_id = m.id "
     "LEFT JOIN ratings r ON r.milestone_id = m.id "
 )
@@ -205,11 +207,12 @@ async def insert_rating(
     timeliness: int | None,
     at: datetime,
     rated_by: UUID,
+    review: str = "",
 ) -> bool:
     """False when the milestone is already rated."""
     inserted = await conn.fetchval(
         "INSERT INTO ratings (milestone_id, stars, quality, communication, timeliness, at, "
-        "rated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "rated_by, review) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
         "ON CONFLICT (milestone_id) DO NOTHING RETURNING true",
         milestone_id,
         stars,
@@ -218,6 +221,7 @@ async def insert_rating(
         timeliness,
         at,
         rated_by,
+        review,
     )
     return bool(inserted)
 

@@ -1,4 +1,5 @@
-"""What a candidate's profile page reads besides the reputation: trials, milestones, ratings."""
+"""What a candidate's profile page reads besides the reputation: trials, work history,
+ratings, and where its score stands among its organization's candidates."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from uuid import UUID
 import msgspec
 
 from service.db.connection import Connection, returned_row
-from service.repo.milestones import MILESTONE_SELECT, MilestoneRow
 
 
 class TrialResultRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,12 +29,30 @@ class RatingSummary(msgspec.Struct, frozen=True, kw_only=True):
     timeliness: float | None
 
 
-class ClientCandidate(msgspec.Struct, frozen=True, kw_only=True):
+class WorkItem(msgspec.Struct, frozen=True, kw_only=True):
+    """A milestone as the work history shows it: with its client's name, outcome and rating."""
+
     id: UUID
-    display_name: str
-    external_ref: str | None
-    milestones: int
-    to_rate: int
+    external_ref: str  # the platform's id; the uuid as text when it gave none
+    client_id: UUID
+    client_name: str
+    client_ref: str | None
+    tier: str
+    skills: list[str]
+    amount: float  # no currency is stored with it
+    due_at: datetime
+    opened_at: datetime
+    outcome: str | None
+    on_time: bool | None
+    outcome_at: datetime | None
+    stars: int | None
+    rated_at: datetime | None
+    review: str  # the client's written review; "" when none
+
+
+class ScoreRank(msgspec.Struct, frozen=True, kw_only=True):
+    higher: int  # candidates of the same organization with a higher stored score
+    peers: int  # candidates of the organization with a stored score for the tier, itself included
 
 
 async def trial_results(
@@ -64,32 +82,50 @@ async def rating_summary(conn: Connection, *, candidate_id: UUID) -> RatingSumma
     return msgspec.convert(dict(returned_row(row)), RatingSummary)
 
 
-async def milestones_with(
-    conn: Connection, *, candidate_id: UUID, client_id: UUID, limit: int = 50
-) -> list[MilestoneRow]:
-    """The candidate's milestones for one client, newest first."""
+async def work_history(
+    conn: Connection,
+    *,
+    candidate_id: UUID,
+    client_id: UUID | None,
+    scope: UUID | None,
+    limit: int = 100,
+) -> list[WorkItem]:
+    """The candidate's milestones in `scope`, newest first: with one client when
+    `client_id` is given, with every client otherwise."""
     rows = await conn.fetch(
-        MILESTONE_SELECT + "WHERE m.candidate_id = $1 AND m.client_id = $2 "
-        "ORDER BY m.opened_at DESC LIMIT $3",
+        "SELECT m.id, m.external_ref, m.client_id, c.display_name AS client_name, "
+        "c.external_ref AS client_ref, m.tier, m.skills, m.amount, m.due_at, m.opened_at, "
+        "o.outcome, o.on_time, o.at AS outcome_at, r.stars, r.at AS rated_at, "
+        "coalesce(r.review, '') AS review "
+        "FROM milestones m JOIN actors c ON c.id = m.client_id "
+        "LEFT JOIN milestone_outcomes o ON o.milestone_id = m.id "
+        "LEFT JOIN ratings r ON r.milestone_id = m.id "
+        "WHERE m.candidate_id = $1 AND ($2::uuid IS NULL OR m.client_id = $2) "
+        "AND ($3::uuid IS NULL OR m.organization_id = $3) "
+        "ORDER BY m.opened_at DESC, m.id DESC LIMIT $4",
         candidate_id,
         client_id,
+        scope,
         limit,
     )
-    return [msgspec.convert(dict(r), MilestoneRow) for r in rows]
+    return [msgspec.convert(dict(r), WorkItem) for r in rows]
 
 
-async def candidates_of_client(
-    conn: Connection, *, client_id: UUID, limit: int = 100
-) -> list[ClientCandidate]:
-    """Candidates the client has milestones with, those with milestones to rate first."""
-    rows = await conn.fetch(
-        "SELECT a.id, a.display_name, a.external_ref, count(*)::int AS milestones, "
-        "count(*) FILTER (WHERE o.milestone_id IS NOT NULL AND r.milestone_id IS NULL)::int "
-        "AS to_rate FROM milestones m JOIN actors a ON a.id = m.candidate_id "
-        "LEFT JOIN milestone_outcomes o ON o.milestone_id = m.id "
-        "LEFT JOIN ratings r ON r.milestone_id = m.id WHERE m.client_id = $1 "
-        "GROUP BY a.id ORDER BY to_rate DESC, max(m.opened_at) DESC LIMIT $2",
-        client_id,
-        limit,
+async def score_rank(
+    conn: Connection, *, candidate_id: UUID, tier: str, scope: UUID | None
+) -> ScoreRank | None:
+    """Where the candidate's stored score for `tier` stands among its organization's
+    candidates; None when it has none (or is not in `scope`)."""
+    row = await conn.fetchrow(
+        "WITH me AS (SELECT r.score, a.organization_id FROM reputations r "
+        "  JOIN actors a ON a.id = r.candidate_id WHERE r.candidate_id = $1 AND r.tier = $2 "
+        "  AND ($3::uuid IS NULL OR a.organization_id = $3)) "
+        "SELECT count(*) FILTER (WHERE r.score > me.score)::int AS higher, "
+        "count(*)::int AS peers FROM me "
+        "JOIN actors a ON a.organization_id = me.organization_id AND a.kind = 'candidate' "
+        "JOIN reputations r ON r.candidate_id = a.id AND r.tier = $2 GROUP BY me.score",
+        candidate_id,
+        tier,
+        scope,
     )
-    return [msgspec.convert(dict(r), ClientCandidate) for r in rows]
+    return msgspec.convert(dict(row), ScoreRank) if row else None

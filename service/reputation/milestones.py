@@ -68,6 +68,7 @@ class RatingOut(msgspec.Struct, frozen=True, kw_only=True):
     quality: int | None
     communication: int | None
     timeliness: int | None
+    review: str
     at: datetime
 
 
@@ -106,6 +107,7 @@ def _milestone_out(row: MilestoneRow) -> MilestoneOut:
             quality=row.quality,
             communication=row.communication,
             timeliness=row.timeliness,
+            review=row.review,
             at=row.rated_at,
         )
     return MilestoneOut(

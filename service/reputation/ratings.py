@@ -11,7 +11,7 @@ from service.auth_types import Principal
 from service.db.connection import Connection
 from service.eligibility.answers import as_uuid
 from service.errors import ConflictError, NotFoundError, UnprocessableError
-from service.fields import At, Stars, checked_time
+from service.fields import At, Prose, Stars, checked_time
 from service.repo import milestones as repo
 from service.repo import reputation as reputation_repo
 from service.repo.milestones import MilestoneRow
@@ -24,6 +24,7 @@ class RatingIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     quality: Stars | None = None
     communication: Stars | None = None
     timeliness: Stars | None = None
+    review: Prose = ""  # optional; shown to those who may read the milestone
     at: At | None = None
 
 
@@ -90,6 +91,7 @@ async def rate_milestone(
         quality=data.quality,
         communication=data.communication,
         timeliness=data.timeliness,
+        review=data.review.strip(),
         at=at,
         rated_by=principal.key_id,
     )

@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service.settings import Settings
-from service.web import candidate, client, operator, signin, similarity
+from service.web import candidate, client, console, operator, signin, similarity
 from service.web.render import register_filters
 from service.web.security import secure
 from service.web.sessions import provide_viewer
@@ -35,6 +35,7 @@ def router() -> Router:
             *candidate.ROUTES,
             *client.ROUTES,
             *operator.ROUTES,
+            *console.ROUTES,
             *similarity.ROUTES,
         ],
         dependencies={"viewer": Provide(provide_viewer)},

@@ -6,6 +6,7 @@ page never shows more than `GET /v1/submissions/{id}` would.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -56,6 +57,27 @@ INFRA_FAILURE = (
 )
 
 
+# How scoring/grading/verdicts.py words a test that collection stopped: "not run: SyntaxError
+# while collecting public_tests/test_x.py: <pytest's traceback>". The words before the
+# traceback are what a candidate reads first; the traceback is folded under them.
+_NOT_RUN = re.compile(r"(not run: .+? while collecting \S+?): ")
+HEADLINE_CHARS = 160
+FOLD_CHARS = 300  # a test message longer than this, or of more than FOLD_LINES, is folded
+FOLD_LINES = 4
+
+
+def _headline(message: str) -> str:
+    """A test message's first words, as the summary of its folded whole."""
+    first = message.split("\n", 1)[0]
+    if found := _NOT_RUN.match(first):
+        first = found.group(1)
+    return first if len(first) <= HEADLINE_CHARS else first[: HEADLINE_CHARS - 1] + "…"
+
+
+def _folded(message: str) -> bool:
+    return len(message) > FOLD_CHARS or message.count("\n") >= FOLD_LINES
+
+
 class StatusOut(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     done: bool
@@ -94,8 +116,11 @@ async def _trial_page(
         for path, data in sorted(package.starter.items())
         if len(data) <= EDITABLE_BYTES and _is_text(data)
     }
-    if drafts:
-        editable = {path: drafts.get(path, text) for path, text in editable.items()}
+    # A refused submission comes back with the candidate's files in the editor; each such
+    # file keeps its starter beside it, for the editor's "Discard draft".
+    drafts = drafts or {}
+    originals = {path: text for path, text in editable.items() if path in drafts}
+    editable = {path: drafts.get(path, text) for path, text in editable.items()}
     attempts = []
     if viewer.role == "candidate" and viewer.actor_id is not None:
         attempts = [
@@ -125,6 +150,7 @@ async def _trial_page(
         },
         hidden_count=row.hidden_tests,
         starter=editable,
+        originals=originals,
         may_submit=viewer.role == "candidate",
         opened=await trial_opened(conn, viewer.principal, row.id),
         attempt=current,
@@ -287,6 +313,8 @@ async def submission_page(
         hidden_tests=[t for t in tests if not t.visible],
         done=row.status in DONE,
         infra_failure=INFRA_FAILURE if row.status == "failed" else None,
+        headline=_headline,
+        folded=_folded,
     )
 
 

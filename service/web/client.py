@@ -1,7 +1,8 @@
-"""Client pages: the candidates they work with, a candidate's profile, rating a milestone.
+"""Client pages: finding candidates, a candidate's profile, rating a milestone.
 
-Who may see a profile and who may rate what are the API's rules, called as the
-API calls them (`may_read_actor`, `read_reputation`, `rate_milestone`).
+Who may list, open and rate whom are the API's rules, called as the API calls them
+(`may_read_actor`, `read_reputation`, `rate_milestone`); what a page shows is read by
+`service.people.directory` and `service.reputation.profile`.
 """
 
 from __future__ import annotations
@@ -11,20 +12,17 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from service.auth_types import EVERY_ROLE
 from service.db.connection import Connection, PooledConnection
-from service.errors import NotFoundError, NotScoredYetError, UnprocessableError
-from service.people.service import may_read_actor
-from service.repo import actors as actors_repo
-from service.repo import profiles, score_history
+from service.errors import NotFoundError
+from service.people import directory
+from service.reputation.profile import read_profile
 from service.reputation.ratings import RatingIn, rate_milestone
-from service.reputation.refresh import DEFAULT_TIER, reputation_tiers
-from service.reputation.views import ReputationOut, read_reputation
+from service.reputation.refresh import DEFAULT_TIER
 from service.web import chart
 from service.web.render import page
 from service.web.sessions import Viewer, signed_in
@@ -37,53 +35,65 @@ RATING_FIELDS = {
 }
 
 
-# A client sees other clients' ratings only blended: with fewer, one rating could be read off.
-MIN_RATINGS_SHOWN = 3
-
-
-def _blended(viewer: Viewer, summary: profiles.RatingSummary) -> profiles.RatingSummary:
-    if viewer.role != "client" or summary.count >= MIN_RATINGS_SHOWN:
-        return summary
-    return profiles.RatingSummary(
-        count=summary.count, average=None, quality=None, communication=None, timeliness=None
+async def _list(
+    conn: Connection,
+    viewer: Viewer,
+    *,
+    q: str = "",
+    skill: str = "",
+    after: str | None = None,
+    before: str | None = None,
+    ref: str = "",
+    not_found: str | None = None,
+) -> Template:
+    found = await directory.card_page(
+        conn, viewer.principal, name=q, skill=skill, after=after, before=before
+    )
+    return page(
+        "candidates.html",
+        viewer,
+        status=404 if not_found else 200,
+        found=found,
+        q=q,
+        skill=skill,
+        ref=ref,
+        not_found=not_found,
     )
 
 
 @get("/candidates", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
 async def candidate_list(
-    conn: NamedDependency[PooledConnection], viewer: NamedDependency[Viewer]
+    *,
+    conn: NamedDependency[PooledConnection],
+    viewer: NamedDependency[Viewer],
+    q: FromQuery[str] = "",
+    skill: FromQuery[str] = "",
+    after: FromQuery[str | None] = None,
+    before: FromQuery[str | None] = None,
 ) -> Any:
     if viewer.role == "candidate":
         return Redirect(f"/candidates/{viewer.actor_id}", status_code=303)
-    if viewer.role == "client":
-        assert viewer.actor_id is not None  # client keys always name their client
-        mine = await profiles.candidates_of_client(conn, client_id=viewer.actor_id)
-        return page("candidates.html", viewer, mine=mine, recent=[])
-    recent = await actors_repo.list_actors(
-        conn,
-        kind="candidate",
-        external_ref=None,
-        after=None,
-        limit=50,
-        scope=viewer.principal.scope,
-    )
-    return page("candidates.html", viewer, mine=[], recent=recent)
+    return await _list(conn, viewer, q=q, skill=skill, after=after, before=before)
 
 
 @get("/candidates/lookup", include_in_schema=False, guards=[signed_in(*EVERY_ROLE)])
-async def lookup(id: FromQuery[str] = "") -> Redirect:
-    try:
-        candidate_id = UUID(id.strip())
-    except ValueError:
-        raise UnprocessableError(
-            "A candidate id looks like 3f2b…-…: 32 hexadecimal digits.", field="id"
-        ) from None
-    return Redirect(f"/candidates/{candidate_id}", status_code=303)
+async def lookup(
+    conn: NamedDependency[PooledConnection],
+    viewer: NamedDependency[Viewer],
+    id: FromQuery[str] = "",
+) -> Any:
+    if not id.strip():
+        return Redirect("/candidates", status_code=303)
+    found = await directory.find(conn, viewer.principal, id)
+    if isinstance(found, UUID):
+        return Redirect(f"/candidates/{found}", status_code=303)
+    if viewer.role == "candidate":  # lists no one: the sentence is the page
+        raise NotFoundError(found, field="id")
+    return await _list(conn, viewer, ref=id, not_found=found)
 
 
 async def _profile(
     conn: Connection,
-    state: State,
     viewer: Viewer,
     candidate_id: UUID,
     *,
@@ -91,35 +101,13 @@ async def _profile(
     error: str | None = None,
     rated: str | None = None,
 ) -> Template:
-    actor = await actors_repo.get_actor(
-        conn, kind="candidate", actor_id=candidate_id, scope=viewer.principal.scope
-    )
-    if actor is None or not may_read_actor(viewer.principal, "candidate", candidate_id):
-        raise NotFoundError(f"No candidate {candidate_id}.", field="candidate_id")
-    try:
-        reputation: ReputationOut | None = await read_reputation(
-            conn, candidate_id=candidate_id, tier=tier, scope=viewer.principal.scope
-        )
-    except NotScoredYetError:
-        reputation = None  # the page says so; the rest of the profile still shows
-    points = await score_history.points(conn, candidate_id=candidate_id, tier=tier)
-    milestones = []
-    if viewer.role == "client" and viewer.actor_id is not None:
-        milestones = await profiles.milestones_with(
-            conn, candidate_id=candidate_id, client_id=viewer.actor_id
-        )
+    view = await read_profile(conn, viewer.principal, candidate_id, tier=tier)
     return page(
         "profile.html",
         viewer,
         status=422 if error else 200,
-        candidate=actor,
-        reputation=reputation,
-        tier=tier,
-        chart=chart.build(points),
-        tiers=await reputation_tiers(conn),
-        trials=await profiles.trial_results(conn, candidate_id=candidate_id),
-        ratings=_blended(viewer, await profiles.rating_summary(conn, candidate_id=candidate_id)),
-        milestones=milestones,
+        view=view,
+        chart=chart.build(view.points),
         rating_fields=RATING_FIELDS,
         error=error,
         rated=rated,
@@ -130,13 +118,15 @@ async def _profile(
 async def profile(
     *,
     conn: NamedDependency[PooledConnection],
-    state: State,
     viewer: NamedDependency[Viewer],
     candidate_id: FromPath[UUID],
     tier: FromQuery[str] = DEFAULT_TIER,
     rated: FromQuery[str | None] = None,
 ) -> Template:
-    return await _profile(conn, state, viewer, candidate_id, tier=tier, rated=rated)
+    return await _profile(conn, viewer, candidate_id, tier=tier, rated=rated)
+
+
+REVIEW_CHARS = 2000
 
 
 def _rating(form: Any) -> RatingIn | str:
@@ -151,6 +141,12 @@ def _rating(form: Any) -> RatingIn | str:
         if not raw.isdigit() or not 1 <= int(raw) <= 5:
             return f"{label}: choose from 1 to 5 stars (got {raw[:20]!r})."
         values[name] = int(raw)
+    review = str(form.get("review") or "").replace("\r\n", "\n").strip()
+    if len(review) > REVIEW_CHARS:
+        return f"Review: at most {REVIEW_CHARS} characters (got {len(review)})."
+    if any((c < " " and c not in "\n\t") or c == "\x7f" for c in review):
+        return "Review: remove the control characters."
+    values["review"] = review
     return msgspec.convert(values, RatingIn)
 
 
@@ -160,7 +156,6 @@ def _rating(form: Any) -> RatingIn | str:
 async def rate(
     request: Request[Any, Any, Any],
     conn: NamedDependency[PooledConnection],
-    state: State,
     viewer: NamedDependency[Viewer],
     milestone_id: FromPath[UUID],
 ) -> Any:
@@ -171,7 +166,7 @@ async def rate(
             candidate_id = UUID(str(form.get("candidate_id") or ""))
         except ValueError:
             raise NotFoundError(f"No milestone {milestone_id}.", field="milestone") from None
-        return await _profile(conn, state, viewer, candidate_id, error=rating)
+        return await _profile(conn, viewer, candidate_id, error=rating)
     rated = await rate_milestone(conn, viewer.principal, str(milestone_id), rating)
     return Redirect(
         f"/candidates/{rated.candidate_id}?rated={milestone_id}#milestones", status_code=303

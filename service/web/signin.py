@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request, get, post
 from litestar.datastructures import State
@@ -37,10 +38,20 @@ LINK_GONE = (
 
 
 def _local(target: str | None) -> str | None:
-    """Only paths on this site: `next` must never send anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
+    r"""Only paths on this site: `next` must never send anyone elsewhere.
+
+    Browsers read `//host` and `/\host` as another site, and drop tabs and line breaks from
+    an address before reading it (`/<tab>/host` is `//host`), so a path holding any
+    whitespace or control character is refused whole rather than cleaned.
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(char.isspace() or not char.isprintable() for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def _signed_in(request: Request[Any, Any, Any], token: str, target: str) -> Redirect:

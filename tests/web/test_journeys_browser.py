@@ -23,6 +23,8 @@ from tests.web.conftest import People, Person, open_milestone
 __all__ = ["browser", "screenshots"]  # fixtures used below
 
 pytestmark = pytest.mark.docker
+# The textarea is the form field; the code editor over it writes it back on submit.
+SET_CODE = "arguments[0].nextElementSibling.CodeMirror.setValue(arguments[1]);"
 
 
 def _sign_in(driver: WebDriver, base: str, person: Person) -> None:
@@ -71,7 +73,7 @@ def test_candidate_submits_a_correct_solution_and_sees_it_accepted(
 
     # "Run public tests" grades the public tests only, and counts nowhere
     (editor,) = driver.find_elements(By.CSS_SELECTOR, "textarea[name='file:lru_cache.py']")
-    driver.execute_script("arguments[0].value = arguments[1];", editor, INDEPENDENT["lru_cache.py"])
+    driver.execute_script(SET_CODE, editor, INDEPENDENT["lru_cache.py"])
     driver.find_element(By.ID, "practice-edited").click()
     wait_for(driver, lambda d: "/submissions/" in d.current_url)
     assert driver.find_elements(By.ID, "practice-note")
@@ -82,7 +84,7 @@ def test_candidate_submits_a_correct_solution_and_sees_it_accepted(
     assert "0 of 100 used" in driver.find_element(By.ID, "submissions-left").text
 
     (editor,) = driver.find_elements(By.CSS_SELECTOR, "textarea[name='file:lru_cache.py']")
-    driver.execute_script("arguments[0].value = arguments[1];", editor, INDEPENDENT["lru_cache.py"])
+    driver.execute_script(SET_CODE, editor, INDEPENDENT["lru_cache.py"])
     driver.find_element(By.ID, "submit-edited").click()
     wait_for(driver, lambda d: "/submissions/" in d.current_url)
     verdict = wait_for(driver, lambda d: d.find_elements(By.ID, "verdict"))[0]

@@ -292,6 +292,49 @@ def test_a_client_rates_their_milestone_once(site: TestClient, people: People):
     assert read["rating"]["stars"] == 4 and read["rating"]["quality"] == 5
 
 
+def test_a_written_review_is_kept_with_the_rating_and_shown_escaped(
+    site: TestClient, people: People
+):
+    milestone = open_milestone(site, people, people.candidate, people.client)
+    sign_in(site, people.client)
+    token = csrf_token(site.get(f"/candidates/{people.candidate.actor_id}").text)
+    review = "Clear work, <script>alert(1)</script>\r\nand on time."
+    too_long = {"stars": "5", "review": "x" * 2001}
+    for form, named in [
+        (too_long, "at most 2000"),
+        ({"stars": "5", "review": "a\x01b"}, "control"),
+    ]:
+        refused = site.post(
+            f"/milestones/{milestone}/rating",
+            data={**form, "candidate_id": str(people.candidate.actor_id), "_csrf_token": token},
+        )
+        assert refused.status_code == 422 and named in refused.text
+    assert (
+        site.get(f"/v1/milestones/{milestone}", headers=people.platform.headers).json()["rating"]
+        is None
+    )
+    done = site.post(
+        f"/milestones/{milestone}/rating",
+        data={
+            "stars": "5",
+            "review": review,
+            "candidate_id": str(people.candidate.actor_id),
+            "_csrf_token": token,
+        },
+    )
+    assert done.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in done.text and "<script>alert" not in done.text
+    read = site.get(f"/v1/milestones/{milestone}", headers=people.platform.headers).json()
+    assert read["rating"]["review"] == "Clear work, <script>alert(1)</script>\nand on time."
+    # over the API, the same bounds: a NUL or 2001 characters are refused by field
+    other = open_milestone(site, people, people.candidate, people.client)
+    for body in ({"stars": 4, "review": "a\u0000b"}, {"stars": 4, "review": "y" * 2001}):
+        answer = site.post(
+            f"/v1/milestones/{other}/rating", json=body, headers=people.client.headers
+        )
+        assert answer.status_code == 400 and answer.json()["field"] == "review", answer.text
+
+
 def test_bad_rating_input_names_the_field_and_changes_nothing(site: TestClient, people: People):
     milestone = open_milestone(site, people, people.candidate, people.client)
     sign_in(site, people.client)
