@@ -14,12 +14,25 @@ PROMOTE_MAX_AUC_LOSS = 0.005
 PROMOTE_MIN_HOLDOUT = 100
 
 
+class ReliabilityBin(msgspec.Struct, frozen=True, kw_only=True):
+    """One equal-width band of predicted probability on the hold-out: what was predicted
+    on average, and how often it happened."""
+
+    lower: float
+    upper: float
+    count: int
+    predicted: float
+    observed: float
+
+
 class Metrics(msgspec.Struct, frozen=True, kw_only=True):
     roc_auc: float
     brier: float
     ece: float  # expected calibration error, 10 equal-width bins
     n: int
     positive_rate: float
+    # the bands behind `ece`, the non-empty ones (versions trained before it kept none)
+    reliability: tuple[ReliabilityBin, ...] = ()
 
 
 def expected_calibration_error(
@@ -39,6 +52,32 @@ def expected_calibration_error(
     return float(np.sum(count[used] / len(labels) * gap))
 
 
+def reliability_table(
+    labels: np.ndarray, proba: np.ndarray, bins: int = ECE_BINS
+) -> tuple[ReliabilityBin, ...]:
+    """Per equal-width probability band (the same bands as `expected_calibration_error`):
+    the mean prediction and the observed rate, for the bands holding any row."""
+    labels = np.asarray(labels, dtype=np.float64)
+    proba = np.asarray(proba, dtype=np.float64)
+    if len(labels) == 0:
+        return ()
+    which = np.minimum((proba * bins).astype(np.int64), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    pred = np.bincount(which, weights=proba, minlength=bins)
+    seen = np.bincount(which, weights=labels, minlength=bins)
+    return tuple(
+        ReliabilityBin(
+            lower=b / bins,
+            upper=(b + 1) / bins,
+            count=int(count[b]),
+            predicted=float(pred[b] / count[b]),
+            observed=float(seen[b] / count[b]),
+        )
+        for b in range(bins)
+        if count[b]
+    )
+
+
 def evaluate(labels: np.ndarray, proba: np.ndarray) -> Metrics:
     labels = np.asarray(labels)
     both = len(np.unique(labels)) == 2
@@ -48,6 +87,7 @@ def evaluate(labels: np.ndarray, proba: np.ndarray) -> Metrics:
         ece=expected_calibration_error(labels, proba),
         n=len(labels),
         positive_rate=float(np.mean(labels)) if len(labels) else float("nan"),
+        reliability=reliability_table(labels, proba),
     )
 
 

@@ -19,7 +19,8 @@ from service.auth_types import Principal
 from service.db.connection import PooledConnection
 from service.eligibility.answers import Question, decide
 from service.eligibility.batching import DecisionBatcher
-from service.eligibility.policies import TIER_PATTERN
+from service.eligibility.impact import PolicyImpact, policy_impact
+from service.eligibility.policies import TIER_PATTERN, save_policy
 from service.errors import NOT_SCORED_YET, NotFoundError
 from service.fields import Ref, Skill
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
@@ -176,15 +177,35 @@ class PolicyController(Controller):
         tier: TierPath,
         data: JSONBody[PolicyRules],
     ) -> Response[PolicyOut]:
-        current = await repo.current_policies(conn, tiers=[tier])
-        if current and current[0].rules == data:
-            return Response(_policy_out(current[0]), status_code=200)
-        new_tier = tier not in await reputation_tiers(conn)
-        row = await repo.insert_policy(conn, tier=tier, rules=data, created_by=principal.key_id)
-        if new_tier:
-            # Reputations are kept per tier: a new tier needs everyone scored for it.
-            await refresh(conn, scorers, tiers=[tier])
-        return Response(_policy_out(row), status_code=201)
+        saved = await save_policy(
+            conn,
+            tier=tier,
+            rules=data,
+            created_by=principal.key_id,
+            scored_tiers=await reputation_tiers(conn),
+            score_tier=lambda new_tier: refresh(conn, scorers, tiers=[new_tier]),
+        )
+        return Response(_policy_out(saved.row), status_code=201 if saved.created else 200)
+
+    @post(
+        "/{tier:str}/preview",
+        summary="What a draft of a tier's policy would change (the PUT's body): who becomes "
+        "eligible or ineligible; nothing is stored",
+        description="Every candidate with a stored reputation for the tier (of `organization`, "
+        "or of every organization) is evaluated under the current version and under the "
+        "draft, as an eligibility answer would be, their declared skills standing in for a "
+        "milestone's. Samples: the first 20 by name in each direction.",
+        status_code=200,
+        guards=[allow("admin")],
+    )
+    async def preview(
+        self,
+        conn: NamedDependency[PooledConnection],
+        tier: TierPath,
+        data: JSONBody[PolicyRules],
+        organization: FromQuery[UUID | None] = None,
+    ) -> PolicyImpact:
+        return await policy_impact(conn, tier=tier, draft=data, organization_id=organization)
 
 
 class EligibilityController(Controller):

@@ -1,13 +1,15 @@
-"""Reputations (read from the materialised table) and model versions (train, list)."""
+"""Reputations (read from the materialised table) and model versions (train, list, promote,
+roll back, and the audit of which version served when)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
@@ -15,6 +17,14 @@ from service.db.connection import PooledConnection
 from service.errors import NOT_SCORED_YET, NotFoundError
 from service.repo import models as models_repo
 from service.repo import reputation as repo
+from service.reputation.promotion import (
+    Note,
+    PromotionOut,
+    PromotionReport,
+    promote,
+    promotion_out,
+    rollback,
+)
 from service.reputation.refresh import DEFAULT_TIER, RefreshReport, refresh
 from service.reputation.scorers import SCORERS, Scorers
 from service.reputation.training import TrainingReport, train_and_promote
@@ -25,6 +35,10 @@ from service.reputation.views import (
     model_out,
     read_reputation,
 )
+
+
+class PromotionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    note: Note | None = None  # why; send {} to give none
 
 
 class ReputationController(Controller):
@@ -109,6 +123,60 @@ class ModelController(Controller):
         self,
         conn: NamedDependency[PooledConnection],
         scorers: NamedDependency[Scorers],
+        principal: NamedDependency[Principal],
         seed: Annotated[int, QueryParameter(ge=0, le=2**31 - 1)] = 0,
     ) -> TrainingReport:
-        return await train_and_promote(conn, scorers, seed=seed)
+        return await train_and_promote(conn, scorers, seed=seed, changed_by=principal.key_id)
+
+    @get(
+        "/v1/models/promotions",
+        summary="Every change of the serving version, newest first: training's promotions, "
+        "and admins' promotions and rollbacks, with who asked and why",
+        guards=[allow("admin")],
+    )
+    async def promotions(
+        self,
+        conn: NamedDependency[PooledConnection],
+        version: Annotated[
+            str | None,
+            QueryParameter(min_length=1, max_length=200, description="only changes to or from it"),
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> list[PromotionOut]:
+        rows = await models_repo.list_promotions(conn, version=version, limit=limit)
+        return [promotion_out(r) for r in rows]
+
+    @post(
+        "/v1/models/{version:str}/promote",
+        summary="Serve this stored version from now on, whatever its figures; everyone is "
+        "re-scored with it before the answer (audited)",
+        status_code=200,
+        guards=[allow("admin")],
+    )
+    async def promote(
+        self,
+        conn: NamedDependency[PooledConnection],
+        scorers: NamedDependency[Scorers],
+        principal: NamedDependency[Principal],
+        version: FromPath[str],
+        data: JSONBody[PromotionIn],
+    ) -> PromotionReport:
+        return await promote(
+            conn, scorers, version=version, changed_by=principal.key_id, note=data.note or None
+        )
+
+    @post(
+        "/v1/models:rollback",
+        summary="Serve again the version that served before the serving one; everyone is "
+        "re-scored with it before the answer (audited)",
+        status_code=200,
+        guards=[allow("admin")],
+    )
+    async def rollback(
+        self,
+        conn: NamedDependency[PooledConnection],
+        scorers: NamedDependency[Scorers],
+        principal: NamedDependency[Principal],
+        data: JSONBody[PromotionIn],
+    ) -> PromotionReport:
+        return await rollback(conn, scorers, changed_by=principal.key_id, note=data.note or None)

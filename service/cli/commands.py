@@ -213,6 +213,23 @@ def _reputation(commands: Any) -> None:
     listing = actions.add_parser("list", help="model versions with their hold-out metrics")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(handler="service.cli.reputation:list_models_command")
+    promote = actions.add_parser(
+        "promote",
+        help="serve this version from now on, whatever its figures, and re-score everyone "
+        "(audited)",
+    )
+    promote.add_argument("version", metavar="VERSION", help="a stored version (`model list`)")
+    promote.add_argument("--note", default="", help="why (at most 2000 characters)")
+    promote.add_argument("--json", action="store_true", help="print the report as JSON")
+    promote.set_defaults(handler="service.cli.reputation:promote_command")
+    rollback = actions.add_parser(
+        "rollback",
+        help="serve again the version that served before the serving one, and re-score "
+        "everyone (audited)",
+    )
+    rollback.add_argument("--note", default="", help="why (at most 2000 characters)")
+    rollback.add_argument("--json", action="store_true", help="print the report as JSON")
+    rollback.set_defaults(handler="service.cli.reputation:rollback_command")
 
     rep = commands.add_parser("reputation", help="materialised reputations")
     actions = rep.add_subparsers(dest="action", required=True, metavar="ACTION")

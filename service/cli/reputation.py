@@ -1,4 +1,5 @@
-"""`trialgate simulate`, `events import`, `model train|list` and `reputation export|refresh`."""
+"""`trialgate simulate`, `events import`, `model train|list|promote|rollback` and
+`reputation export|refresh`."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ import msgspec
 from scoring.simulator.simulate import MarketSpec, simulate, spec_for_events, write_jsonl
 from service.cli.output import fail, say
 from service.db.pool import create_pool, open_connection
-from service.errors import ConflictError, ImportRejected
+from service.errors import ConflictError, ImportRejected, ServiceError
 from service.repo.models import list_versions
 from service.repo.organizations import find_organization
 from service.repo.reputation import claim_dirty, page
 from service.reputation.importer import import_history
+from service.reputation.promotion import PromotionReport, checked_note, promote, rollback
 from service.reputation.refresh import refresh, run_refresher
 from service.reputation.scorers import Scorers
 from service.reputation.training import train_and_promote
@@ -195,6 +197,54 @@ def list_models_command(args: argparse.Namespace, settings: Settings, env: dict[
         return 0
 
     return int(_run(settings, work))
+
+
+def _change_command(
+    args: argparse.Namespace,
+    settings: Settings,
+    change: Callable[[asyncpg.Connection, str | None], Coroutine[Any, Any, PromotionReport]],
+) -> int:
+    """Promote or roll back from the command line (the audit names no key: None)."""
+    try:
+        note = checked_note(args.note)
+    except ServiceError as exc:
+        return fail(f"--note: {exc.detail}", EXIT_BAD_INPUT)
+
+    async def work() -> int:
+        async with _connection(settings) as conn:
+            try:
+                async with conn.transaction():
+                    report = await change(conn, note)
+            except ServiceError as exc:  # unknown version, already serving, nothing before
+                return fail(exc.detail)
+        if args.json:
+            _emit(report)
+            return 0
+        done = report.promotion
+        verb = "rolled back to" if done.kind == "rollback" else "promoted"
+        print(
+            f"{verb} {done.to_version} (serving before: {done.from_version or 'the prior'}); "
+            f"{report.refreshed} candidates re-scored with it"
+        )
+        return 0
+
+    return int(_run(settings, work))
+
+
+def promote_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    return _change_command(
+        args,
+        settings,
+        lambda conn, note: promote(
+            conn, Scorers(), version=args.version, changed_by=None, note=note
+        ),
+    )
+
+
+def rollback_command(args: argparse.Namespace, settings: Settings, env: dict[str, str]) -> int:
+    return _change_command(
+        args, settings, lambda conn, note: rollback(conn, Scorers(), changed_by=None, note=note)
+    )
 
 
 # -- reputation ---------------------------------------------------------------------------------

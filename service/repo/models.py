@@ -1,9 +1,11 @@
-"""Model versions: the stored bytes, their hold-out metrics, and which one serves."""
+"""Model versions: the stored bytes, their hold-out metrics, which one serves, and every
+change of the serving one (model_promotions)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -94,3 +96,78 @@ async def insert_version(
     except asyncpg.UniqueViolationError as exc:
         raise ConflictError(f"Model version {version} is already stored.", field="version") from exc
     return msgspec.convert(dict(returned_row(row)), ModelVersionRow)
+
+
+async def mark_promoted(conn: Connection, *, version: str) -> None:
+    """`version` serves from now on; `demote_all` first, as one version is promoted at most.
+
+    clock_timestamp(), not now(): two changes in one transaction still have an order.
+    """
+    await conn.execute(
+        "UPDATE model_versions SET promoted = true, promoted_at = clock_timestamp() "
+        "WHERE version = $1",
+        version,
+    )
+
+
+async def previous_version(conn: Connection) -> str | None:
+    """The version that served before the serving one: the latest promoted of the others."""
+    version: str | None = await conn.fetchval(
+        "SELECT version FROM model_versions WHERE NOT promoted AND promoted_at IS NOT NULL "
+        "ORDER BY promoted_at DESC, version LIMIT 1"
+    )
+    return version
+
+
+PromotionKind = Literal["training", "promotion", "rollback"]
+
+
+class PromotionRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: PromotionKind
+    from_version: str | None
+    to_version: str
+    note: str | None
+    changed_by: UUID | None
+    changed_by_name: str | None  # the key's name, for pages
+    created_at: datetime
+
+
+_PROMOTION_COLUMNS = (
+    "id, kind, from_version, to_version, note, changed_by, "
+    "(SELECT name FROM api_keys k WHERE k.id = changed_by) AS changed_by_name, created_at "
+)
+
+
+async def insert_promotion(
+    conn: Connection,
+    *,
+    kind: PromotionKind,
+    from_version: str | None,
+    to_version: str,
+    note: str | None,
+    changed_by: UUID | None,
+) -> PromotionRow:
+    row = await conn.fetchrow(
+        "INSERT INTO model_promotions (kind, from_version, to_version, note, changed_by) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING " + _PROMOTION_COLUMNS,
+        kind,
+        from_version,
+        to_version,
+        note,
+        changed_by,
+    )
+    return msgspec.convert(dict(returned_row(row)), PromotionRow)
+
+
+async def list_promotions(
+    conn: Connection, *, version: str | None = None, limit: int
+) -> list[PromotionRow]:
+    """Changes of the serving version, newest first; with `version`, those to or from it."""
+    rows = await conn.fetch(
+        "SELECT " + _PROMOTION_COLUMNS + "FROM model_promotions "
+        "WHERE $1::text IS NULL OR $1 IN (from_version, to_version) ORDER BY id DESC LIMIT $2",
+        version,
+        limit,
+    )
+    return [msgspec.convert(dict(r), PromotionRow) for r in rows]

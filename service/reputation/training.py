@@ -13,6 +13,7 @@ import asyncio
 import math
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -24,6 +25,7 @@ from scoring.reputation.metrics import (
     PROMOTE_MIN_BRIER_GAIN,
     PROMOTE_MIN_HOLDOUT,
     Metrics,
+    ReliabilityBin,
     should_promote,
 )
 from scoring.reputation.model import feature_config, holdout_metrics, train
@@ -31,7 +33,8 @@ from scoring.reputation.model_store import TrainedModel, dump_model
 from scoring.reputation.prior import MIN_LABELLED
 from service.db.connection import Connection
 from service.repo import models as repo
-from service.reputation.refresh import RefreshReport, load_index, refresh
+from service.reputation.promotion import put_in_service
+from service.reputation.refresh import RefreshReport, load_index
 from service.reputation.scorers import Scorers, prior_for
 
 
@@ -41,6 +44,8 @@ class MetricsOut(msgspec.Struct, frozen=True, kw_only=True):
     ece: float
     n: int
     positive_rate: float | None
+    # per band of predicted probability: predicted vs observed on the hold-out
+    reliability: list[ReliabilityBin] = []
 
 
 class TrainingReport(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -70,6 +75,7 @@ def metrics_out(metrics: Metrics) -> MetricsOut:
         ece=metrics.ece,
         n=metrics.n,
         positive_rate=finite(metrics.positive_rate),
+        reliability=list(metrics.reliability),
     )
 
 
@@ -113,8 +119,14 @@ def _meta(model: TrainedModel) -> dict[str, Any]:
 
 
 async def train_and_promote(
-    conn: Connection, scorers: Scorers, *, seed: int = 0, now: datetime | None = None
+    conn: Connection,
+    scorers: Scorers,
+    *,
+    seed: int = 0,
+    now: datetime | None = None,
+    changed_by: UUID | None = None,
 ) -> TrainingReport:
+    """`changed_by`: the key that asked, kept in the audit of a promotion (None: the CLI)."""
     now = now or datetime.now(UTC)
     await repo.lock_training(conn)
     index = await load_index(conn, None)  # a model learns from every organization's history
@@ -147,8 +159,6 @@ async def train_and_promote(
     compared = await asyncio.to_thread(_compare, current, model, index) if current else None
     promote = should_promote(model.meta.metrics, compared)
     decision = _why(model.meta.metrics, compared, promote)
-    if promote:
-        await repo.demote_all(conn)
     data = await asyncio.to_thread(dump_model, model)
     await repo.insert_version(
         conn,
@@ -158,13 +168,14 @@ async def train_and_promote(
         metrics=msgspec.to_builtins(metrics_out(model.meta.metrics)),
         compared_with=current.version if current else None,
         compared_metrics=msgspec.to_builtins(metrics_out(compared)) if compared else None,
-        promoted=promote,
+        promoted=False,  # put_in_service promotes it, as an admin's promotion would
         decision=decision,
     )
     refreshed: RefreshReport | None = None
     if promote:
-        scorers.remember(model)
-        refreshed = await refresh(conn, scorers, now=now)
+        _, refreshed = await put_in_service(
+            conn, scorers, model, kind="training", changed_by=changed_by, note=decision, now=now
+        )
     if promote:
         serving = model.version
     else:

@@ -18,7 +18,16 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service.settings import Settings
-from service.web import candidate, client, console, operator, signin, similarity
+from service.web import (
+    candidate,
+    client,
+    console,
+    models_page,
+    operator,
+    policies_page,
+    signin,
+    similarity,
+)
 from service.web.render import register_filters
 from service.web.security import secure
 from service.web.sessions import provide_viewer
@@ -36,6 +45,8 @@ def router() -> Router:
             *client.ROUTES,
             *operator.ROUTES,
             *console.ROUTES,
+            *models_page.ROUTES,
+            *policies_page.ROUTES,
             *similarity.ROUTES,
         ],
         dependencies={"viewer": Provide(provide_viewer)},

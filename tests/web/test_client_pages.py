@@ -236,6 +236,16 @@ async def org(site: TestClient, people: People, database_url: str) -> Org:
     )
 
 
+async def _forget(database_url: str, candidate_id: UUID, tier: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "DELETE FROM reputations WHERE candidate_id = $1 AND tier = $2", candidate_id, tier
+        )
+    finally:
+        await conn.close()
+
+
 def _cards(html: str) -> list[str]:
     """Each card's HTML, in list order."""
     listed = html.split('id="candidate-cards"', 1)[1].split("</ul>", 1)[0]
@@ -367,7 +377,12 @@ def test_a_clients_list_holds_its_own_candidates_to_rate_first(site: TestClient,
     assert "1 milestone with you" in card and "to rate" not in card
 
 
-def test_eligibility_per_tier_says_which_rules_failed(site: TestClient, org: Org):
+def test_eligibility_per_tier_says_which_rules_failed(
+    site: TestClient, org: Org, database_url: str
+):
+    # no stored reputation for the entry tier: as before the refresher first scores it (a
+    # test elsewhere that re-scores everyone would otherwise have stored one)
+    asyncio.run(_forget(database_url, org.ids["c000061"], "entry"))
     sign_in(site, org.client)
     edsger = site.get(f"/candidates/{org.ids['c000061']}").text
     standard = _tier(edsger, "standard")
