@@ -28,6 +28,7 @@ class MilestoneRow(StoredMilestone, frozen=True, kw_only=True):
 
     engagement_id: UUID | None
     review: str = ""
+    currency: str | None = None  # ISO 4217, as the platform gave it
 
 
 class ActorRef(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,12 +125,13 @@ async def insert_milestone(
     amount: float,
     due_at: datetime,
     opened_at: datetime,
+    currency: str | None = None,
 ) -> None:
     try:
         await conn.execute(
             "INSERT INTO milestones (id, external_ref, engagement_id, candidate_id, client_id, "
-            "tier, skills, amount, due_at, opened_at, origin, organization_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'api', $11)",
+            "tier, skills, amount, due_at, opened_at, origin, organization_id, currency) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'api', $11, $12)",
             milestone_id,
             external_ref,
             engagement.id,
@@ -141,6 +143,7 @@ async def insert_milestone(
             due_at,
             opened_at,
             engagement.organization_id,
+            currency,
         )
     except asyncpg.UniqueViolationError as exc:
         raise ConflictError(
@@ -152,7 +155,7 @@ MILESTONE_SELECT = (
     "SELECT m.id, m.external_ref, m.engagement_id, m.candidate_id, m.client_id, m.tier, "
     "m.skills, m.amount, m.due_at, m.opened_at, o.outcome, o.on_time, o.at AS outcome_at, "
     "r.stars, r.quality, r.communication, r.timeliness, r.at AS rated_at, "
-    "coalesce(r.review, '') AS review "
+    "coalesce(r.review, '') AS review, m.currency "
     "FROM milestones m LEFT JOIN milestone_outcomes o ON o.milestone_id = m.id "
     "LEFT JOIN ratings r ON r.milestone_id = m.id "
 )

@@ -39,7 +39,8 @@ class WorkItem(msgspec.Struct, frozen=True, kw_only=True):
     client_ref: str | None
     tier: str
     skills: list[str]
-    amount: float  # no currency is stored with it
+    amount: float
+    currency: str | None  # ISO 4217 as the platform gave it; None when it gave none
     due_at: datetime
     opened_at: datetime
     outcome: str | None
@@ -94,7 +95,7 @@ async def work_history(
     `client_id` is given, with every client otherwise."""
     rows = await conn.fetch(
         "SELECT m.id, m.external_ref, m.client_id, c.display_name AS client_name, "
-        "c.external_ref AS client_ref, m.tier, m.skills, m.amount, m.due_at, m.opened_at, "
+        "c.external_ref AS client_ref, m.tier, m.skills, m.amount, m.currency, m.due_at, m.opened_at, "
         "o.outcome, o.on_time, o.at AS outcome_at, r.stars, r.at AS rated_at, "
         "coalesce(r.review, '') AS review "
         "FROM milestones m JOIN actors c ON c.id = m.client_id "

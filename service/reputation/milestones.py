@@ -41,12 +41,21 @@ class EngagementOut(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
+Currency = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Z]{3}(?!\n)$", description="the amount's currency, ISO 4217: EUR, USD, …"
+    ),
+]
+
+
 class MilestoneIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: Ref | None = None  # the platform's id; our uuid when left out
     engagement: Ref
     tier: Tier
     skills: Annotated[list[Skill], msgspec.Meta(max_length=32)] = []
     amount: Annotated[float, msgspec.Meta(ge=0.0, le=1e9)]
+    currency: Currency | None = None
     due: At
     at: At | None = None  # when it opened; now when left out
 
@@ -81,6 +90,7 @@ class MilestoneOut(msgspec.Struct, frozen=True, kw_only=True):
     tier: str
     skills: list[str]
     amount: float
+    currency: str | None  # None: the platform gave none
     due: datetime
     opened_at: datetime
     outcome: OutcomeOut | None
@@ -119,6 +129,7 @@ def _milestone_out(row: MilestoneRow) -> MilestoneOut:
         tier=row.tier,
         skills=row.skills,
         amount=row.amount,
+        currency=row.currency,
         due=row.due_at,
         opened_at=row.opened_at,
         outcome=outcome,
@@ -181,6 +192,7 @@ async def open_milestone(conn: Connection, principal: Principal, data: Milestone
         amount=data.amount,
         due_at=due,
         opened_at=opened,
+        currency=data.currency,
     )
     await reputation_repo.mark_dirty(conn, candidate_ids=[engagement.candidate_id])
     return await read_milestone(conn, principal, str(milestone_id))

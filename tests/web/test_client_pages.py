@@ -98,6 +98,7 @@ def _milestone(
     opened: datetime,
     outcome: str,
     on_time: bool,
+    currency: str | None = None,
 ) -> str:
     headers = platform.headers
     engagement = site.post(
@@ -113,6 +114,7 @@ def _milestone(
             "tier": "standard",
             "skills": ["python"],
             "amount": amount,
+            **({"currency": currency} if currency else {}),
             "due": (opened + timedelta(days=7)).isoformat(),
             "at": opened.isoformat(),
         },
@@ -198,7 +200,15 @@ async def org(site: TestClient, people: People, database_url: str) -> Org:
     ada = ids["c000057"]
     first = datetime.now(UTC) - timedelta(days=40)
     rated = _milestone(
-        site, platform, client, ada, amount=1200, opened=first, outcome="accepted", on_time=True
+        site,
+        platform,
+        client,
+        ada,
+        amount=1200,
+        opened=first,
+        outcome="accepted",
+        on_time=True,
+        currency="EUR",
     )
     _rate(site, client, rated, 4)
     disputed = _milestone(
@@ -431,13 +441,14 @@ def test_the_work_history_shows_amount_outcome_and_rating(site: TestClient, org:
     sign_in(site, org.client)
     page = site.get(f"/candidates/{org.ids['c000057']}").text
     rated = _element(page, f"milestone-{org.rated}", "</article>")
-    assert "Standard milestone" in rated and ">1,200</dd>" in rated
+    assert "Standard milestone" in rated and ">1,200 EUR</dd>" in rated
     assert "Accepted, on time" in rated
     assert "★★★★☆</span> 4/5" in rated
     disputed = _element(page, f"milestone-{org.disputed}", "</article>")
     assert ">350.50</dd>" in disputed and "Disputed, late" in disputed
     assert f'action="/milestones/{org.disputed}/rating"' in disputed  # still to rate
-    assert "no currency is recorded" in page and "$" not in _element(
+    # the one sent without a currency is shown without one, and said so: none is made up
+    assert "the platform sent none" in page and "$" not in _element(
         page, "milestones", "</section>"
     )
     # another client's milestone, and its single rating, are not this client's to see
@@ -638,3 +649,24 @@ def test_the_profile_chart_fits_a_phone_with_its_axis_labels_inside(
     capture(driver, screenshots, "client-profile-chart-phone", size=PHONE)
     driver.get(f"{live_server}/candidates")
     capture(driver, screenshots, "client-candidates-phone", size=PHONE)
+
+
+def test_a_milestones_currency_is_an_iso_code_or_nothing(site: TestClient, org: Org):
+    engagement = site.post(
+        "/v1/engagements",
+        json={"client": str(org.client.actor_id), "candidate": str(org.ids["c000057"])},
+        headers=org.platform.headers,
+    ).json()["id"]
+    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    body = {"engagement": engagement, "tier": "standard", "amount": 10, "due": due}
+    for bad in ("eur", "EURO", "E1R", "EUR\n", ""):
+        refused = site.post(
+            "/v1/milestones", json={**body, "currency": bad}, headers=org.platform.headers
+        )
+        assert refused.status_code == 400 and refused.json()["field"] == "currency", bad
+    made = site.post(
+        "/v1/milestones", json={**body, "currency": "CHF"}, headers=org.platform.headers
+    )
+    assert made.status_code == 201 and made.json()["currency"] == "CHF"
+    plain = site.post("/v1/milestones", json=body, headers=org.platform.headers)
+    assert plain.status_code == 201 and plain.json()["currency"] is None
