@@ -14,6 +14,7 @@ from scoring.reputation.events import outside_window
 from service.errors import ServiceError
 
 T = TypeVar("T")
+P = TypeVar("P", bound=msgspec.Struct)
 # A query parameter: Litestar enforces the bounds given to QueryParameter itself.
 LimitQuery = Annotated[int, QueryParameter(ge=1, le=200, description="page size, 1 to 200")]
 
@@ -28,18 +29,31 @@ class _Cursor(msgspec.Struct, frozen=True, array_like=True):
     id: UUID
 
 
-def encode_cursor(created_at: datetime, row_id: UUID) -> str:
-    raw = msgspec.json.encode(_Cursor(created_at, row_id))
+def pack(position: msgspec.Struct) -> str:
+    """A position in a list as an opaque, URL-safe token."""
+    raw = msgspec.json.encode(position)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def unpack(token: str, kind: type[P]) -> P:
+    """The position a token holds; ValueError when it is not one `pack` made."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        return msgspec.json.decode(raw, type=kind)
+    except (ValueError, msgspec.DecodeError) as exc:
+        raise ValueError("not a position this site handed out") from exc
+
+
+def encode_cursor(created_at: datetime, row_id: UUID) -> str:
+    return pack(_Cursor(created_at, row_id))
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        parsed = msgspec.json.decode(raw, type=_Cursor)
-    except (ValueError, msgspec.DecodeError) as exc:
+        parsed = unpack(cursor, _Cursor)
+    except ValueError as exc:
         raise ServiceError("The cursor is not one this API handed out.", field="cursor") from exc
     if outside_window(parsed.created_at) is not None:
         raise ServiceError("The cursor is not one this API handed out.", field="cursor")

@@ -8,7 +8,6 @@ organization by id. A candidate lists no one.
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from uuid import UUID
 
@@ -18,6 +17,7 @@ from service.auth import require
 from service.auth_types import Principal
 from service.db.connection import Connection
 from service.errors import ServiceError
+from service.pagination import pack, unpack
 from service.people.service import may_read_actor
 from service.repo import actors as actors_repo
 from service.repo import directory as repo
@@ -57,17 +57,15 @@ class _Cursor(msgspec.Struct, frozen=True, array_like=True):
 
 
 def _encode(row: CardRow) -> str:
-    raw = msgspec.json.encode(_Cursor(row.settled, row.sort_key, row.id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pack(_Cursor(row.settled, row.sort_key, row.id))
 
 
 def _decode(cursor: str | None, field: str) -> tuple[bool, str, UUID] | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        parsed = msgspec.json.decode(raw, type=_Cursor)
-    except (ValueError, msgspec.DecodeError) as exc:
+        parsed = unpack(cursor, _Cursor)
+    except ValueError as exc:
         raise ServiceError(
             "That page link is not one this site handed out; start again from the first page.",
             field=field,
