@@ -68,6 +68,12 @@ def test_candidate_submits_a_correct_solution_and_sees_it_accepted(
     wait_for(driver, lambda d: d.find_element(By.ID, "countdown").text != first)  # it counts down
     assert "0 of 100 used" in driver.find_element(By.ID, "submissions-left").text
     assert "Hidden tests" in _text(driver)
+    # on a wide screen the editor sits beside the statement, not thousands of pixels below it
+    driver.set_window_size(1400, 900)
+    statement = driver.find_element(By.CSS_SELECTOR, ".statement")
+    work = driver.find_element(By.ID, "submit")
+    assert work.location["x"] >= statement.location["x"] + statement.size["width"], "not beside"
+    assert driver.find_element(By.ID, "attempt").location["y"] < 900
     capture(driver, screenshots, "trial")
     capture(driver, screenshots, "trial-phone", size=PHONE)
 
