@@ -43,6 +43,9 @@ PAGING = 30  # candidates named "Paging person NN": more than one page of 25
 
 class Org(msgspec.Struct, frozen=True, kw_only=True):
     platform: Caller
+    # a platform of its own for the paging test: its 30 candidates, scored by any refresher
+    # running in the session, stay out of the ranks the other tests read
+    paging_platform: Caller
     client: Caller
     other_client: Caller
     ids: dict[str, UUID]  # by platform id
@@ -177,6 +180,8 @@ async def org(site: TestClient, people: People, database_url: str) -> Org:
     conn = await asyncpg.connect(database_url)
     try:
         made = await insert_organization(conn, slug=f"cp-{uuid4().hex[:8]}", name="Client pages")
+        paging = await insert_organization(conn, slug=f"cq-{uuid4().hex[:8]}", name="Paging")
+        paging_platform = await new_caller(conn, "platform", None, "Paging platform", paging.id)
         platform = await new_caller(conn, "platform", None, "Talent platform", made.id)
         client = await new_caller(conn, "client", "client", "Initech", made.id)
         other_client = await new_caller(conn, "client", "client", "Umbrella", made.id)
@@ -187,9 +192,9 @@ async def org(site: TestClient, people: People, database_url: str) -> Org:
         for ref, (name, skills, *_) in CANDIDATES.items()
     }
     for n in range(1, PAGING + 1):
-        ids[f"p{n:03d}"] = _created(
+        _created(
             site,
-            platform,
+            paging_platform,
             {"external_ref": f"p{n:03d}", "display_name": f"Paging person {n:02d}"},
         )
     elsewhere = _created(
@@ -235,6 +240,7 @@ async def org(site: TestClient, people: People, database_url: str) -> Org:
     await _store_reputations(database_url, ids)
     return Org(
         platform=platform,
+        paging_platform=paging_platform,
         client=client,
         other_client=other_client,
         ids=ids,
@@ -359,7 +365,7 @@ def test_search_by_name_and_filter_by_skill(site: TestClient, org: Org):
 
 
 def test_the_list_comes_25_at_a_time_with_next_and_previous(site: TestClient, org: Org):
-    sign_in(site, org.platform)
+    sign_in(site, org.paging_platform)
     first = site.get("/candidates", params={"q": "paging person"}).text
     names = _card_names(first)
     assert names == [f"Paging person {n:02d}" for n in range(1, 26)]
