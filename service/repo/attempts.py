@@ -28,7 +28,6 @@ class AttemptRow(msgspec.Struct, frozen=True, kw_only=True):
     result_submission_id: UUID | None
     review: Review
     submissions_used: int  # graded submissions that count against the limit
-    in_flight: int  # submissions still queued or running
     practice_runs: int
     result_verdict: str | None
     result_score: float | None
@@ -43,8 +42,6 @@ _COLUMNS = (
     "a.result_submission_id, a.review, "
     "(SELECT count(*) FROM submissions s WHERE s.attempt_id = a.id AND NOT s.practice "
     "  AND s.status <> 'failed') AS submissions_used, "
-    "(SELECT count(*) FROM submissions s WHERE s.attempt_id = a.id "
-    "  AND s.status IN ('queued', 'running')) AS in_flight, "
     "(SELECT count(*) FROM submissions s WHERE s.attempt_id = a.id AND s.practice) "
     "  AS practice_runs, "
     "r.verdict AS result_verdict, r.score AS result_score, "
