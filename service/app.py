@@ -15,6 +15,7 @@ from service import web
 from service.api import (
     actors,
     attempts,
+    calibration,
     eligibility,
     events,
     health,
@@ -32,7 +33,7 @@ from service.errors import EXCEPTION_HANDLERS
 from service.fields import refuse_nul_in_url
 from service.grading.sandboxes import SandboxProvider
 from service.openapi import document, explorer
-from service.reputation.refresh import run_refresher
+from service.reputation.refresher import run_refresher
 from service.reputation.scorers import Scorers
 from service.settings import Settings
 from service.submissions.worker import Worker, WorkerConfig
@@ -98,6 +99,7 @@ def create_app(
             events.EventImportController,
             reputation.ReputationController,
             reputation.ModelController,
+            calibration.CalibrationController,
             eligibility.PolicyController,
             eligibility.EligibilityController,
             sign_in_links.SignInLinkController,

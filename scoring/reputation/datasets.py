@@ -11,20 +11,16 @@ import numpy as np
 from scoring.reputation.edges import DAY
 from scoring.reputation.events import CandidateJoined
 from scoring.reputation.features import (
+    COL,
     FEATURE_NAMES,
     FEATURE_VERSION,
     FeatureBlock,
     FeatureConfig,
     Queries,
     featurize,
+    tier_rates,
 )
-from scoring.reputation.history import (
-    OUTCOME_CODES,
-    HistoryIndex,
-    build_index,
-    tier_level,
-    to_seconds,
-)
+from scoring.reputation.history import OUTCOME_CODES, HistoryIndex, build_index, to_seconds
 
 # A milestone is labelled only once its due date is this far behind `as_of`:
 # otherwise the recent sample would hold only the ones that finished quickly,
@@ -95,9 +91,20 @@ def training_set(
 
 
 class SkillFeatures(msgspec.Struct, frozen=True, kw_only=True):
+    """A one-skill milestone's features, and the candidate's own evidence in the skill."""
+
     skill: str
     values: tuple[float, ...]
     effective_evidence: float
+    trials: int  # trials taken in the skill
+    finished: int  # milestones in the skill with an outcome
+    good: int  # ... of which went well
+    clients: int  # the distinct clients behind them
+    client_share: float  # Σ over those clients of their share that went well
+
+    @property
+    def evidence(self) -> int:
+        return self.trials + self.finished
 
 
 class CandidateFeatures(msgspec.Struct, frozen=True, kw_only=True):
@@ -111,6 +118,7 @@ class CandidateFeatures(msgspec.Struct, frozen=True, kw_only=True):
     values: tuple[float, ...]
     evidence: int  # trials + finished milestones + ratings before as_of
     effective_evidence: float
+    tier_evidence: int  # the market's finished milestones of this tier before as_of
     per_skill: tuple[SkillFeatures, ...]
 
 
@@ -149,22 +157,27 @@ def candidate_features(
             )
         )
     if unknown:
-        # A candidate with no events at all still gets an answer: the all-prior row.
+        # A candidate with no events at all still gets an answer: the all-prior row, in
+        # this market's tier.
         blank = build_index(
             CandidateJoined(id=c, skills=tuple(skills or ()), at=as_of) for c in unknown
         )
-        found.update(
-            _features_for(
-                blank,
-                unknown,
-                t=t + 1.0,
-                as_of=as_of,
-                tier=tier,
-                skills=skills,
-                amount=amount,
-                config=config,
+        rate, n_tier = tier_rates(index, np.array([index.tier_index(tier)]), np.array([t]), config)
+        for c, f in _features_for(
+            blank,
+            unknown,
+            t=t + 1.0,
+            as_of=as_of,
+            tier=tier,
+            skills=skills,
+            amount=amount,
+            config=config,
+        ).items():
+            values = list(f.values)
+            values[COL["tier_rate"]] = float(rate[0])
+            found[c] = msgspec.structs.replace(
+                f, values=tuple(values), tier_evidence=int(n_tier[0])
             )
-        )
     return tuple(found[c] for c in candidates)
 
 
@@ -209,7 +222,7 @@ def _features_for(
     queries = Queries(
         candidate=np.array(q_cand, dtype=np.int64),
         time=np.full(n, t),
-        tier=np.full(n, float(tier_level(tier))),
+        tier=np.full(n, index.tier_index(tier), dtype=np.int64),
         amount=np.full(n, amount),
         skill_row=np.array(q_skill_row, dtype=np.int64),
         skill=np.array(q_skill, dtype=np.int64),
@@ -238,6 +251,11 @@ def _assemble(
                     skill=index.skill_names[s],
                     values=tuple(block.values[row].tolist()),
                     effective_evidence=float(block.effective_evidence[row]),
+                    trials=int(block.skill_trials[row]),
+                    finished=int(block.skill_finished[row]),
+                    good=int(block.skill_good[row]),
+                    clients=int(block.skill_clients[row]),
+                    client_share=float(block.skill_client_share[row]),
                 )
             )
     return {
@@ -250,6 +268,7 @@ def _assemble(
             values=tuple(block.values[overall[i]].tolist()),
             evidence=int(block.evidence[overall[i]]),
             effective_evidence=float(block.effective_evidence[overall[i]]),
+            tier_evidence=int(block.tier_evidence[overall[i]]),
             per_skill=tuple(sorted(per_skill[i], key=lambda f: f.skill)),
         )
         for i, c in enumerate(candidates)

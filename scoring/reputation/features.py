@@ -33,7 +33,7 @@ from scoring.reputation.edges import (
     UNACC,
     EdgeSweep,
 )
-from scoring.reputation.history import OUTCOME_CODES, HistoryIndex
+from scoring.reputation.history import OUTCOME_CODES, HistoryIndex, good_outcome
 from scoring.reputation.raters import RaterPolicy, snapshot
 from scoring.reputation.sweeps import Sweep, ranges
 
@@ -56,6 +56,10 @@ class FeatureConfig(msgspec.Struct, frozen=True, kw_only=True):
     population_low: float = 0.12  # share of ratings of 3 stars or less
     population_trial: float = 0.6
     skill_pass: float = 0.5  # a trial at or above this proves a skill
+    # A tier's own rate is worth this many milestones against the whole market's, and a
+    # candidate's record in the requested skills this many against their overall record.
+    tier_pseudo: float = 30.0
+    skill_pseudo: float = 3.0
     stake_reference: float = 500.0  # a milestone this large or larger counts fully
     raters: RaterPolicy = RaterPolicy()
 
@@ -110,11 +114,21 @@ FEATURES: tuple[FeatureSpec, ...] = (
         monotonic=0,
         description="effective number of ratings after weights and decay",
     ),
-    FeatureSpec(name="tier_level", monotonic=0, description="milestone tier, 0 easiest"),
+    FeatureSpec(
+        name="tier_rate",
+        monotonic=1,
+        description="share of the market's milestones of this tier that went well (shrunk)",
+    ),
     FeatureSpec(
         name="skill_match",
         monotonic=1,
         description="share of the milestone's skills the candidate has proven",
+    ),
+    FeatureSpec(
+        name="skill_good_share",
+        monotonic=1,
+        description="per client, the share of the candidate's milestones in the requested "
+        "skills that went well, averaged over clients and shrunk toward their overall share",
     ),
     FeatureSpec(name="log_amount", monotonic=0, description="log(1 + milestone amount)"),
     FeatureSpec(name="tenure_days", monotonic=0, description="days since first seen"),
@@ -122,13 +136,22 @@ FEATURES: tuple[FeatureSpec, ...] = (
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 MONOTONIC: tuple[int, ...] = tuple(f.monotonic for f in FEATURES)
 COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
-FEATURE_VERSION = "f1-" + str(len(FEATURES))
+FEATURE_VERSION = "f2-" + str(len(FEATURES))
+# Features of the milestone asked about rather than of the candidate alone: matching
+# recomputes these per request from stored per-skill terms (scoring/reputation/matching.py).
+CONTEXT_FEATURES = (
+    "trial_best_skill",
+    "skill_match",
+    "skill_good_share",
+    "tier_rate",
+    "log_amount",
+)
 
 
 class Queries(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     candidate: np.ndarray  # int index into HistoryIndex.candidate_ids
     time: np.ndarray  # epoch seconds; features see events strictly before it
-    tier: np.ndarray
+    tier: np.ndarray  # index into HistoryIndex.tier_names; NO_TIER when the history has none
     amount: np.ndarray
     skill_row: np.ndarray  # (query, skill) pairs
     skill: np.ndarray
@@ -138,6 +161,12 @@ class FeatureBlock(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     values: np.ndarray  # (n_queries, n_features)
     evidence: np.ndarray  # raw count of trials, finished milestones and ratings
     effective_evidence: np.ndarray  # weighted evidence, used for intervals
+    tier_evidence: np.ndarray  # the market's finished milestones of the query's tier
+    skill_trials: np.ndarray  # the candidate's trials in the query's skills
+    skill_finished: np.ndarray  # ... finished milestones in the query's skills
+    skill_good: np.ndarray  # ... of which went well (accepted on time)
+    skill_clients: np.ndarray  # ... the distinct clients behind them
+    skill_client_share: np.ndarray  # ... Σ over those clients of their share that went well
 
 
 def featurize(index: HistoryIndex, queries: Queries, config: FeatureConfig) -> FeatureBlock:
@@ -146,15 +175,39 @@ def featurize(index: HistoryIndex, queries: Queries, config: FeatureConfig) -> F
     half_life = None if config.half_life_days is None else config.half_life_days * DAY
     out = np.zeros((n, len(FEATURES)))
     if n == 0:
-        return FeatureBlock(values=out, evidence=np.zeros(0), effective_evidence=np.zeros(0))
-    trial_count = _trial_features(index, queries, config, half_life, out)
+        empty = np.zeros(0)
+        return FeatureBlock(
+            values=out,
+            evidence=empty,
+            effective_evidence=empty,
+            tier_evidence=empty,
+            skill_trials=empty,
+            skill_finished=empty,
+            skill_good=empty,
+            skill_clients=empty,
+            skill_client_share=empty,
+        )
+    trial_count, skill_trials = _trial_features(index, queries, config, half_life, out)
     client_raw = _client_features(index, queries, config, half_life, out)
-    _context_features(index, queries, config, out)
+    skill_finished, skill_good, skill_clients, skill_client_share = _skill_outcomes(
+        index, queries, config, out
+    )
+    tier_evidence = _context_features(index, queries, config, out)
     evidence = trial_count + client_raw[:, 0] + client_raw[:, 1]
     effective = (
         out[:, COL["outcome_evidence"]] + 0.5 * out[:, COL["rating_evidence"]] + 0.5 * trial_count
     )
-    return FeatureBlock(values=out, evidence=evidence, effective_evidence=effective)
+    return FeatureBlock(
+        values=out,
+        evidence=evidence,
+        effective_evidence=effective,
+        tier_evidence=tier_evidence,
+        skill_trials=skill_trials,
+        skill_finished=skill_finished,
+        skill_good=skill_good,
+        skill_clients=skill_clients,
+        skill_client_share=skill_client_share,
+    )
 
 
 def _trial_features(
@@ -163,7 +216,8 @@ def _trial_features(
     config: FeatureConfig,
     half_life: float | None,
     out: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Trial features; returns (trials, trials in the query's skills) per query."""
     sweep = Sweep(index.trial_candidate, index.trial_time)
     pos = sweep.last_before(q.candidate, q.time)
     ones = np.ones(len(index.trial_time))
@@ -184,7 +238,9 @@ def _trial_features(
     best = skill_sweep.cummax(index.trial_score[rows])
     # Skill -1 (never seen anywhere) gets group -1, which matches no item.
     q_group = np.where(q.skill >= 0, q.candidate[q.skill_row] * n_skills + q.skill, -1)
-    q_best = skill_sweep.at(best, skill_sweep.last_before(q_group, q.time[q.skill_row]))
+    q_pos = skill_sweep.last_before(q_group, q.time[q.skill_row])
+    q_best = skill_sweep.at(best, q_pos)
+    q_trials = skill_sweep.at(skill_sweep.cumsum(np.ones(len(rows))), q_pos)
     n_q = len(q.time)
     per_query = np.bincount(q.skill_row, minlength=n_q).astype(np.float64)
     total = np.bincount(q.skill_row, weights=q_best, minlength=n_q)
@@ -204,7 +260,56 @@ def _trial_features(
     proven = (q_best >= config.skill_pass) | delivered
     matched = np.bincount(q.skill_row, weights=proven.astype(np.float64), minlength=n_q)
     out[:, COL["skill_match"]] = np.where(per_query > 0, matched / np.maximum(per_query, 1), 1.0)
-    return count
+    return count, np.bincount(q.skill_row, weights=q_trials, minlength=n_q)
+
+
+def _skill_outcomes(
+    index: HistoryIndex, q: Queries, config: FeatureConfig, out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate's record in the query's skills, per query: finished milestones, how
+    many went well, the clients behind them, and the sum over those clients of the share
+    that went well.
+
+    `skill_good_share` counts clients, not milestones: each client adds its own share of
+    good outcomes, once. Two hundred cheap milestones from a handful of friendly accounts
+    are a handful of clients, so a ring cannot buy a skill record; the result is shrunk
+    toward the candidate's overall `good_share`, which carries the rater weights, caps and
+    decay.
+    """
+    n_skills = max(len(index.skill_names), 1)
+    rows = index.ms_skill_row
+    finished = index.ms_outcome[rows] != -1
+    f_rows, f_skill = rows[finished], index.ms_skill[finished]
+    when = index.ms_outcome_time[f_rows]
+    x = good_outcome(index)[f_rows].astype(np.float64)
+    cand_skill = index.ms_candidate[f_rows] * n_skills + f_skill
+    ones = np.ones(len(f_rows))
+
+    # Each item's change to (clients seen, Σ per-client share) of its (candidate, skill).
+    by_client = Sweep(cand_skill * max(index.n_clients, 1) + index.ms_client[f_rows], when)
+    n_incl = by_client.cumsum(ones)
+    g_incl = by_client.cumsum(x)
+    x_sorted = by_client.sorted_values(x)
+    n_prev, g_prev = n_incl - 1.0, g_incl - x_sorted
+    delta_share = g_incl / n_incl - np.where(n_prev > 0, g_prev / np.maximum(n_prev, 1.0), 0.0)
+    delta_clients = (n_prev == 0).astype(np.float64)
+    unsorted_share, unsorted_clients = np.empty(len(f_rows)), np.empty(len(f_rows))
+    unsorted_share[by_client.order] = delta_share
+    unsorted_clients[by_client.order] = delta_clients
+
+    sweep = Sweep(cand_skill, when)
+    q_group = np.where(q.skill >= 0, q.candidate[q.skill_row] * n_skills + q.skill, -1)
+    pos = sweep.last_before(q_group, q.time[q.skill_row])
+    n_q = len(q.time)
+
+    def per_query(values: np.ndarray) -> np.ndarray:
+        return np.bincount(q.skill_row, weights=sweep.at(sweep.cumsum(values), pos), minlength=n_q)
+
+    done, good = per_query(ones), per_query(x)
+    clients, client_share = per_query(unsorted_clients), per_query(unsorted_share)
+    k = config.skill_pseudo
+    out[:, COL["skill_good_share"]] = (client_share + k * out[:, COL["good_share"]]) / (clients + k)
+    return done, good, clients, client_share
 
 
 def _client_features(
@@ -300,11 +405,38 @@ def _capped(mass: np.ndarray, group: np.ndarray, n_groups: int, cap: float) -> n
     return np.where(mass > allowed, allowed / np.maximum(mass, 1e-300), 1.0)
 
 
+def tier_rates(
+    index: HistoryIndex, tiers: np.ndarray, times: np.ndarray, config: FeatureConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per query: the share of the market's milestones of its tier that went well, finished
+    before its time, shrunk toward the whole market's share; and how many there were.
+
+    A tier with no finished milestone yet (NO_TIER included) gets the market's share:
+    no evidence of its own, so no effect of its own.
+    """
+    finished = np.flatnonzero(index.ms_outcome != -1)
+    good = good_outcome(index)[finished].astype(np.float64)
+    when = index.ms_outcome_time[finished]
+    ones = np.ones(len(finished))
+    market = Sweep(np.zeros(len(finished), dtype=np.int64), when)
+    pos = market.last_before(np.zeros(len(times), dtype=np.int64), times)
+    n_all, good_all = market.at(market.cumsum(ones), pos), market.at(market.cumsum(good), pos)
+    anchor = 20.0  # the configured rate is worth 20 milestones against the market's own
+    overall = (good_all + anchor * config.population_good) / (n_all + anchor)
+    by_tier = Sweep(index.ms_tier[finished], when)
+    pos = by_tier.last_before(np.asarray(tiers, dtype=np.int64), times)  # NO_TIER: none
+    n_tier = by_tier.at(by_tier.cumsum(ones), pos)
+    good_tier = by_tier.at(by_tier.cumsum(good), pos)
+    k = config.tier_pseudo
+    return (good_tier + k * overall) / (n_tier + k), n_tier
+
+
 def _context_features(
     index: HistoryIndex, q: Queries, config: FeatureConfig, out: np.ndarray
-) -> None:
-    del config  # context needs no tuning, but keeps the same signature as its siblings
-    out[:, COL["tier_level"]] = q.tier
+) -> np.ndarray:
+    """Tier and amount; returns the market's finished milestones of each query's tier."""
+    out[:, COL["tier_rate"]], n_tier = tier_rates(index, q.tier, q.time, config)
     out[:, COL["log_amount"]] = np.log1p(np.maximum(q.amount, 0.0))
     first = index.candidate_first_seen[q.candidate]
     out[:, COL["tenure_days"]] = np.where(first < q.time, (q.time - first) / DAY, 0.0)
+    return n_tier

@@ -27,27 +27,10 @@ from scoring.reputation.events import (
 OUTCOME_CODES = {"accepted": 0, "revision_requested": 1, "disputed": 2, "cancelled": 3}
 NO_OUTCOME = -1
 
-# Milestone tiers the model orders by difficulty. An unknown tier counts as
-# "standard": a platform's own tier names must not crash scoring, and the
-# middle is the least surprising guess.
-TIER_LEVEL = {
-    "trial": 0,
-    "entry": 0,
-    "basic": 0,
-    "small": 0,
-    "standard": 1,
-    "medium": 1,
-    "advanced": 2,
-    "premium": 2,
-    "large": 2,
-    "expert": 3,
-    "enterprise": 3,
-}
-DEFAULT_TIER_LEVEL = 1
-
-
-def tier_level(tier: str) -> int:
-    return TIER_LEVEL.get(tier.lower(), DEFAULT_TIER_LEVEL)
+# Tiers are names, as the platform uses them: their effect on the chance that a
+# milestone goes well is learned from the milestones of each tier in the data
+# (see `tier_rate` in features.py), never guessed from the name.
+NO_TIER = -1  # a tier the history has no milestone of
 
 
 def to_seconds(at: datetime) -> float:
@@ -64,6 +47,7 @@ class HistoryIndex(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     candidate_ids: tuple[str, ...]
     client_ids: tuple[str, ...]
     skill_names: tuple[str, ...]
+    tier_names: tuple[str, ...]
     candidate_first_seen: np.ndarray  # float, first event that mentions the candidate
     candidate_skills: tuple[tuple[int, ...], ...]  # declared on joining
 
@@ -78,7 +62,7 @@ class HistoryIndex(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     ms_client: np.ndarray
     ms_time: np.ndarray
     ms_due: np.ndarray
-    ms_tier: np.ndarray
+    ms_tier: np.ndarray  # index into tier_names
     ms_amount: np.ndarray
     ms_skill_row: np.ndarray  # (milestone, skill) pairs
     ms_skill: np.ndarray
@@ -90,6 +74,7 @@ class HistoryIndex(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     ms_rating_time: np.ndarray  # NaN when unrated
     candidate_pos: dict[str, int]
     skill_pos: dict[str, int]
+    tier_pos: dict[str, int]
 
     @property
     def n_candidates(self) -> int:
@@ -113,6 +98,10 @@ class HistoryIndex(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     def skill_index(self, skill: str) -> int:
         return self.skill_pos.get(skill, -1)
 
+    def tier_index(self, tier: str) -> int:
+        """The tier's id, or NO_TIER when no milestone of it is in the history."""
+        return self.tier_pos.get(tier, NO_TIER)
+
 
 class _Ids:
     def __init__(self) -> None:
@@ -130,6 +119,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.cands, self.clients, self.skills, self.ms_ids = _Ids(), _Ids(), _Ids(), _Ids()
+        self.tiers = _Ids()
         self.first_seen: dict[int, float] = {}
         self.declared: dict[int, tuple[int, ...]] = {}
         self.trials: list[tuple[int, float, float]] = []
@@ -166,7 +156,7 @@ class _Collector:
                 c = self.candidate(event.candidate, t)
                 k = self.clients.get(event.client)
                 due = to_seconds(event.due)
-                self.ms_rows.append((c, k, t, due, tier_level(event.tier), event.amount))
+                self.ms_rows.append((c, k, t, due, self.tiers.get(event.tier), event.amount))
                 self.ms_skills.extend((m, self.skills.get(s)) for s in event.skills)
             case MilestoneOutcome() | Rating():
                 self.pending.append(event)
@@ -206,6 +196,7 @@ class _Collector:
             candidate_ids=tuple(self.cands.ids),
             client_ids=tuple(self.clients.ids),
             skill_names=tuple(self.skills.ids),
+            tier_names=tuple(self.tiers.ids),
             candidate_first_seen=np.array([self.first_seen.get(c, np.inf) for c in range(n_c)]),
             candidate_skills=tuple(self.declared.get(c, ()) for c in range(n_c)),
             trial_candidate=tr[:, 0].astype(np.int64),
@@ -218,7 +209,7 @@ class _Collector:
             ms_client=ms[:, 1].astype(np.int64),
             ms_time=ms[:, 2],
             ms_due=ms[:, 3],
-            ms_tier=ms[:, 4],
+            ms_tier=ms[:, 4].astype(np.int64),
             ms_amount=ms[:, 5],
             ms_skill_row=mss[:, 0],
             ms_skill=mss[:, 1],
@@ -230,6 +221,7 @@ class _Collector:
             ms_rating_time=rating_time,
             candidate_pos=dict(self.cands.ids),
             skill_pos=dict(self.skills.ids),
+            tier_pos=dict(self.tiers.ids),
         )
 
 

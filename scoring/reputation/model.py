@@ -1,10 +1,13 @@
 """Reputation: train the calibrated model, and score candidates with it or the prior.
 
-Training is a back-test by construction. Labelled milestones are ordered by
+Two kinds of model: the default, a monotone logistic regression
+(`scoring.reputation.linear`), and gradient boosting, kept for where it wins
+the served-score back-test. Training is a back-test by construction. Labelled milestones are ordered by
 opening time; the latest ~20 % are held out. The model learns only from
 milestones whose outcome was known before the hold-out starts, with labels as
 they stood then, so neither its features nor its labels see the hold-out
-period. Metrics on the hold-out are what `should_promote` compares.
+period. That milestone-level hold-out is reported with every version, but it is
+not how a model is judged for service: see `scoring.reputation.backtest`.
 """
 
 from __future__ import annotations
@@ -24,14 +27,22 @@ from threadpoolctl import threadpool_limits
 from scoring.errors import FeatureMismatchError, InsufficientHistoryError
 from scoring.reputation.datasets import (
     CandidateFeatures,
+    SkillFeatures,
     TrainingSet,
     candidate_features,
     milestone_labels,
     training_set,
 )
 from scoring.reputation.events import Event
-from scoring.reputation.features import FEATURE_NAMES, FEATURE_VERSION, MONOTONIC, FeatureConfig
+from scoring.reputation.features import (
+    COL,
+    FEATURE_NAMES,
+    FEATURE_VERSION,
+    MONOTONIC,
+    FeatureConfig,
+)
 from scoring.reputation.history import HistoryIndex, build_index, from_seconds, to_seconds
+from scoring.reputation.linear import LinearScorer, fit_linear
 from scoring.reputation.metrics import Metrics, evaluate, should_promote
 from scoring.reputation.model_store import ModelMeta, TrainedModel, sklearn_version
 from scoring.reputation.prior import MIN_LABELLED, Prior, fit_prior, prior_interval, prior_posterior
@@ -58,12 +69,34 @@ WILSON_Z = 1.645  # a 90 % interval
 # anyway. Raise it on hosts with real spare cores.
 OPENMP_THREADS = 1
 Scorer = TrainedModel | Prior
+ModelKind = Literal["linear", "gbm"]
+DEFAULT_KIND: ModelKind = "linear"
+# Left out of the default model: days on the platform predicted nothing on its own in
+# any market measured, yet a free-signed weight let it stand in for activity.
+LINEAR_EXCLUDED = frozenset({"tenure_days"})
 
 
-class SkillScore(msgspec.Struct, frozen=True, kw_only=True):
+class SkillScore(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The chance on a one-skill milestone, from the candidate's evidence in that skill.
+
+    `score` is None when there is no evidence in the skill (no trial, no finished
+    milestone): then nothing is known about it, and the overall score is not copied in.
+    The remaining fields are the skill's own record, which matching combines per request.
+    """
+
     skill: str
-    score: float
-    effective_evidence: float
+    score: float | None
+    lower: float | None = None
+    upper: float | None = None
+    evidence: int = 0  # trials + finished milestones in the skill
+    effective_evidence: float = 0.0
+    trials: int = 0
+    finished: int = 0
+    good: int = 0
+    clients: int = 0  # distinct clients behind the finished milestones
+    client_share: float = 0.0  # Σ over those clients of their share that went well
+    trial_best: float = 0.0  # best trial score in the skill
+    proven: bool = False  # a passed trial or an accepted milestone in the skill
 
 
 class Reputation(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,10 +108,12 @@ class Reputation(msgspec.Struct, frozen=True, kw_only=True):
     upper: float
     evidence: int  # trials + finished milestones + ratings seen
     effective_evidence: float  # after rater weights, caps and decay
+    tier_evidence: int = 0  # the market's finished milestones of this tier: 0 = no tier effect
     per_skill: tuple[SkillScore, ...]
     reasons: tuple[Reason, ...]
     model_version: str
     source: Literal["model", "prior"]
+    features: tuple[float, ...] = ()  # the row scored, for matching to vary its context
 
 
 def _index(history: HistoryIndex | Sequence[Event]) -> HistoryIndex:
@@ -114,6 +149,7 @@ def train(
     as_of: datetime | None = None,
     seed: int = 0,
     config: FeatureConfig | None = None,
+    kind: ModelKind = DEFAULT_KIND,
 ) -> TrainedModel:
     """Train on earlier milestones, measure on the latest ~20 %; raise below `MIN_LABELLED`."""
     index = _index(history)
@@ -132,17 +168,31 @@ def train(
     if len(train_y) < MIN_LABELLED or len(np.unique(train_y)) < 2:
         raise InsufficientHistoryError(len(train_y), MIN_LABELLED)
 
-    estimator, method = _estimator(len(train_y), seed)
-    with threadpool_limits(limits=OPENMP_THREADS, user_api="openmp"):
-        estimator.fit(train_x, train_y)
+    estimator: LinearScorer | CalibratedClassifierCV
+    method: Literal["isotonic", "sigmoid", "logistic"]
+    if kind == "linear":
+        estimator = fit_linear(
+            train_x,
+            train_y,
+            features=FEATURE_NAMES,
+            monotonic=MONOTONIC,
+            exclude=LINEAR_EXCLUDED,
+        )
+        method = "logistic"
+    else:
+        estimator, method = _estimator(len(train_y), seed)
+        with threadpool_limits(limits=OPENMP_THREADS, user_api="openmp"):
+            estimator.fit(train_x, train_y)
     proba = _positive_proba(estimator, everything.values[hold])
     metrics = evaluate(everything.labels[hold], proba)
     digest = hashlib.sha256()
     for part in (train_x, train_y, np.array([seed, end])):
         digest.update(np.ascontiguousarray(part).tobytes())
     digest.update(msgspec.json.encode(config))
+    digest.update(kind.encode())
     meta = ModelMeta(
-        version="gbm-" + digest.hexdigest()[:12],
+        version=("lin-" if kind == "linear" else "gbm-") + digest.hexdigest()[:12],
+        kind=kind,
         feature_version=FEATURE_VERSION,
         feature_names=FEATURE_NAMES,
         monotonic=MONOTONIC,
@@ -165,11 +215,12 @@ def fit_reputation(
     as_of: datetime | None = None,
     seed: int = 0,
     config: FeatureConfig | None = None,
+    kind: ModelKind = DEFAULT_KIND,
 ) -> Scorer:
     """The model when there is enough labelled history, else the prior (which says so)."""
     index = _index(history)
     try:
-        return train(index, as_of=as_of, seed=seed, config=config)
+        return train(index, as_of=as_of, seed=seed, config=config, kind=kind)
     except InsufficientHistoryError:
         end = index.end if as_of is None else to_seconds(as_of)
         _, labels = milestone_labels(index, as_of=end)
@@ -193,16 +244,27 @@ def feature_config(scorer: Scorer) -> FeatureConfig:
     return scorer.meta.config if isinstance(scorer, TrainedModel) else scorer.config
 
 
-def predict_proba(scorer: Scorer, values: np.ndarray) -> np.ndarray:
+def predict_proba(scorer: Scorer, values: np.ndarray, *, shift: float = 0.0) -> np.ndarray:
+    """P(went well) per feature row; `shift` moves the base rate (logit scale), as a
+    recalibration on new outcomes asks."""
     values = np.atleast_2d(np.asarray(values, dtype=np.float64))
     if values.shape[1] != len(FEATURE_NAMES):
         raise FeatureMismatchError(f"expected {len(FEATURE_NAMES)} features, got {values.shape[1]}")
     if isinstance(scorer, Prior):
-        return prior_posterior(scorer, values)[0]
-    return _positive_proba(scorer.estimator, values)
+        proba = prior_posterior(scorer, values)[0]
+    else:
+        proba = _positive_proba(scorer.estimator, values)
+    if shift == 0.0:
+        return proba
+    logit = np.log(np.clip(proba, 1e-6, 1 - 1e-6) / np.clip(1 - proba, 1e-6, 1))
+    return np.asarray(1.0 / (1.0 + np.exp(-(logit + shift))))
 
 
-def _positive_proba(estimator: CalibratedClassifierCV, values: np.ndarray) -> np.ndarray:
+def _positive_proba(
+    estimator: LinearScorer | CalibratedClassifierCV, values: np.ndarray
+) -> np.ndarray:
+    if isinstance(estimator, LinearScorer):
+        return estimator.predict_proba(values)
     with threadpool_limits(limits=OPENMP_THREADS, user_api="openmp"):
         return np.asarray(estimator.predict_proba(values)[:, 1])
 
@@ -212,17 +274,16 @@ def score_candidate(scorer: Scorer, features: CandidateFeatures) -> Reputation:
 
 
 def score_candidates(
-    scorer: Scorer, features: Sequence[CandidateFeatures]
+    scorer: Scorer, features: Sequence[CandidateFeatures], *, shift: float = 0.0
 ) -> tuple[Reputation, ...]:
-    """Score many candidates with one prediction call (overall, per skill and reason swaps)."""
+    """Score many candidates with one prediction call (overall, per skill and reason swaps).
+
+    `shift`: a base-rate recalibration on the logit scale (0: none).
+    """
     meta_version = (
         scorer.meta.feature_version if isinstance(scorer, TrainedModel) else scorer.feature_version
     )
-    baseline = np.array(
-        scorer.meta.baseline
-        if isinstance(scorer, TrainedModel)
-        else scorer.baseline or _blank_row(scorer.config)
-    )
+    baseline = reason_baseline(scorer)
     blocks: list[np.ndarray] = []
     spans: list[int] = []
     used = 0
@@ -238,11 +299,46 @@ def score_candidates(
         used += sum(len(r) for r in rows)
         blocks.extend(rows)
     matrix = np.vstack(blocks) if blocks else np.zeros((0, len(FEATURE_NAMES)))
-    proba = predict_proba(scorer, matrix) if len(matrix) else np.zeros(0)
+    proba = predict_proba(scorer, matrix, shift=shift) if len(matrix) else np.zeros(0)
     n_feat = len(FEATURE_NAMES)
     return tuple(
         _reputation(scorer, f, baseline, proba[start : start + 1 + n_feat + len(f.per_skill)])
         for f, start in zip(features, spans, strict=True)
+    )
+
+
+def reason_baseline(scorer: Scorer) -> np.ndarray:
+    """The feature row reasons are measured against: the training rows' medians, or a blank
+    candidate's row for the prior."""
+    if isinstance(scorer, TrainedModel):
+        return np.array(scorer.meta.baseline)
+    return np.array(scorer.baseline or _blank_row(scorer.config))
+
+
+def _skill_score(skill: SkillFeatures, p: float) -> SkillScore:
+    values = skill.values
+    record = SkillScore(
+        skill=skill.skill,
+        score=None,
+        evidence=skill.evidence,
+        effective_evidence=round(skill.effective_evidence, 2),
+        trials=skill.trials,
+        finished=skill.finished,
+        good=skill.good,
+        clients=skill.clients,
+        client_share=round(skill.client_share, 6),
+        trial_best=float(values[COL["trial_best_skill"]]),
+        proven=bool(values[COL["skill_match"]] >= 1.0),
+    )
+    if skill.evidence == 0:
+        return record
+    # The skill's own evidence sets the width: a trial counts half, as in the prior.
+    low, high = wilson(p, skill.finished + 0.5 * skill.trials + 2.0)
+    return msgspec.structs.replace(
+        record,
+        score=round(p * 100.0, 1),
+        lower=round(float(low) * 100.0, 1),
+        upper=round(float(high) * 100.0, 1),
     )
 
 
@@ -261,10 +357,7 @@ def _reputation(
         low, high = wilson(p, f.effective_evidence + 2.0)
         version, source = scorer.meta.version, "model"
     skills = tuple(
-        SkillScore(
-            skill=s.skill, score=round(float(q) * 100.0, 1), effective_evidence=s.effective_evidence
-        )
-        for s, q in zip(f.per_skill, proba[1 + n_feat :], strict=True)
+        _skill_score(s, float(q)) for s, q in zip(f.per_skill, proba[1 + n_feat :], strict=True)
     )
     return Reputation(
         candidate=f.candidate,
@@ -275,10 +368,12 @@ def _reputation(
         upper=round(float(high) * 100.0, 1),
         evidence=f.evidence,
         effective_evidence=round(f.effective_evidence, 2),
+        tier_evidence=f.tier_evidence,
         per_skill=skills,
         reasons=top_reasons(values, baseline, p, proba[1 : 1 + n_feat]),
         model_version=version,
         source=source,
+        features=f.values,
     )
 
 

@@ -2,7 +2,9 @@
 
 Stored bytes are an envelope: a magic line, the length of a JSON header, the
 header (version, metrics, feature layout: plain data decoded strictly by
-msgspec), then the estimator serialised with skops. Loading never unpickles:
+msgspec), then the estimator. A linear model's estimator is a few numbers,
+stored as JSON and decoded strictly too; a gradient-boosting one is serialised
+with skops. Loading never unpickles:
 skops rebuilds objects from a schema, and before it runs every type the schema
 names must be on `TRUSTED_TYPES`, an explicit list of what our own pipeline
 contains. Anything else is refused with the offending type names.
@@ -23,6 +25,7 @@ from sklearn.calibration import CalibratedClassifierCV
 
 from scoring.errors import UntrustedModelError
 from scoring.reputation.features import FeatureConfig
+from scoring.reputation.linear import LinearScorer
 from scoring.reputation.metrics import Metrics
 
 MAGIC = b"trialgate-reputation-model/1\n"
@@ -73,13 +76,14 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
 class ModelMeta(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     version: str
     source: Literal["model"] = "model"
+    kind: Literal["linear", "gbm"] = "gbm"  # versions stored before linear models were gbm
     feature_version: str
     feature_names: tuple[str, ...]
     monotonic: tuple[int, ...]
     config: FeatureConfig
     trained_as_of: datetime
     holdout_from: datetime  # milestones opened at or after this were held out
-    calibration: Literal["isotonic", "sigmoid"]
+    calibration: Literal["isotonic", "sigmoid", "logistic"]
     metrics: Metrics
     n_train: int
     n_holdout: int
@@ -89,7 +93,8 @@ class ModelMeta(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 class TrainedModel(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     meta: ModelMeta
-    estimator: Any  # CalibratedClassifierCV(Pipeline([("gbm", HistGradientBoostingClassifier)]))
+    # LinearScorer, or CalibratedClassifierCV(Pipeline([("gbm", HistGradientBoostingClassifier)]))
+    estimator: Any
 
     @property
     def version(self) -> str:
@@ -102,7 +107,11 @@ class TrainedModel(msgspec.Struct, frozen=True, kw_only=True, eq=False):
 
 def dump_model(model: TrainedModel) -> bytes:
     header = msgspec.json.encode(model.meta)
-    body: bytes = sio.dumps(model.estimator)
+    body: bytes = (
+        msgspec.json.encode(model.estimator)
+        if isinstance(model.estimator, LinearScorer)
+        else sio.dumps(model.estimator)
+    )
     return MAGIC + len(header).to_bytes(_HEADER_LEN_BYTES, "big") + header + body
 
 
@@ -120,6 +129,15 @@ def load_model(data: bytes) -> TrainedModel:
         meta = msgspec.json.decode(header, type=ModelMeta)
     except msgspec.DecodeError as exc:
         raise UntrustedModelError(f"model header invalid: {exc}") from exc
+    if meta.kind == "linear":
+        try:
+            linear = msgspec.json.decode(body, type=LinearScorer)
+        except msgspec.DecodeError as exc:
+            raise UntrustedModelError(f"model body invalid: {exc}") from exc
+        width = {len(linear.features), len(linear.log), len(linear.mean), len(linear.scale)}
+        if width != {len(linear.coef)} or linear.features != meta.feature_names:
+            raise UntrustedModelError("model body does not match its feature layout")
+        return TrainedModel(meta=meta, estimator=linear)
     named = _schema_types(body)
     outside = tuple(sorted(named - TRUSTED_TYPES))
     if outside:

@@ -2,12 +2,17 @@
 
 Each feature is swapped, one at a time, to its population baseline (the median
 of the training rows, or a blank candidate's value for the prior) and the model
-re-scored; the change is that feature's effect. The three largest effects are
-reported, each with a code that says which side of the baseline the candidate
-is on. Swapping is model-agnostic and exact for the model actually served.
+re-scored; the change is that feature's effect. The largest effects are
+reported — up to three that raise the score and up to two that lower it, so a
+weak point is never crowded out by strengths — each with a code that says which
+side of the baseline the candidate is on, its direction and its size in points.
+A feature the model does not use (no signal) has no effect, so it is never a
+reason. Swapping is model-agnostic and exact for the model actually served.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import msgspec
 import numpy as np
@@ -15,10 +20,11 @@ import numpy as np
 from scoring.reputation.features import FEATURE_NAMES
 
 MIN_EFFECT_POINTS = 0.5  # effects smaller than half a point are noise, not reasons
-TOP_REASONS = 3
+TOP_RAISING = 3
+TOP_LOWERING = 2
 # Features of the milestone asked about, not of the candidate: they move the
 # score but say nothing about the person, so they are never given as reasons.
-CONTEXT_FEATURES = frozenset({"tier_level", "log_amount"})
+CONTEXT_FEATURES = frozenset({"tier_rate", "log_amount"})
 
 # feature -> ((code, text) when above the baseline, (code, text) when below)
 _WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
@@ -82,9 +88,13 @@ _WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("many_ratings", "Rated by many clients"),
         ("few_ratings", "Few client ratings so far"),
     ),
-    "tier_level": (
-        ("demanding_tier", "The milestone tier is demanding"),
-        ("easy_tier", "The milestone tier is an easy one"),
+    "tier_rate": (
+        ("easy_tier", "Milestones of this tier usually go well"),
+        ("demanding_tier", "Milestones of this tier go well less often"),
+    ),
+    "skill_good_share": (
+        ("strong_skill_record", "Milestones in the requested skills went well"),
+        ("weak_skill_record", "Milestones in the requested skills went well less often"),
     ),
     "skill_match": (
         ("proven_skills", "Has proven the requested skills"),
@@ -107,6 +117,7 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     feature: str
     effect: float  # score points this factor adds (+) or removes (-) vs the baseline
+    direction: Literal["raises", "lowers"] = "raises"
 
 
 def swapped_rows(values: np.ndarray, baseline: np.ndarray) -> np.ndarray:
@@ -121,16 +132,27 @@ def top_reasons(
 ) -> tuple[Reason, ...]:
     effects = (proba - swapped_proba) * 100.0
     order = np.argsort(-np.abs(effects), kind="stable")
-    reasons: list[Reason] = []
+    raising: list[Reason] = []
+    lowering: list[Reason] = []
     for j in order:
         name = FEATURE_NAMES[j]
+        effect = round(float(effects[j]), 2)
         if name in CONTEXT_FEATURES:
             continue
-        if abs(effects[j]) < MIN_EFFECT_POINTS or len(reasons) == TOP_REASONS:
+        if abs(effect) < MIN_EFFECT_POINTS:
             break
+        side = raising if effect > 0 else lowering
+        if len(side) == (TOP_RAISING if effect > 0 else TOP_LOWERING):
+            continue
         above, below = _WORDS[name]
-        code, text = above if values[j] > baseline[j] else below
-        reasons.append(
-            Reason(code=code, text=text, feature=name, effect=round(float(effects[j]), 2))
+        code, words = above if values[j] > baseline[j] else below
+        side.append(
+            Reason(
+                code=code,
+                text=words,
+                feature=name,
+                effect=effect,
+                direction="raises" if effect > 0 else "lowers",
+            )
         )
-    return tuple(reasons)
+    return tuple(sorted(raising + lowering, key=lambda r: -abs(r.effect)))

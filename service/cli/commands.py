@@ -230,6 +230,7 @@ def _reputation(commands: Any) -> None:
     rollback.add_argument("--note", default="", help="why (at most 2000 characters)")
     rollback.add_argument("--json", action="store_true", help="print the report as JSON")
     rollback.set_defaults(handler="service.cli.reputation:rollback_command")
+    _calibration(actions)
 
     rep = commands.add_parser("reputation", help="materialised reputations")
     actions = rep.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -245,6 +246,36 @@ def _reputation(commands: Any) -> None:
         "--watch", action="store_true", help="keep refreshing as events arrive (until SIGTERM)"
     )
     refresh.set_defaults(handler="service.cli.reputation:refresh_command")
+
+
+def _calibration(actions: Any) -> None:
+    """`model calibration` and `model recalibrate`."""
+    calibration = actions.add_parser(
+        "calibration",
+        help="how served scores fared on outcomes known lately, per organization: the "
+        "reliability table, calibration-in-the-large, drift and stored shifts",
+    )
+    calibration.add_argument(
+        "--organization", default=None, metavar="SLUG", help="one organization (default: all)"
+    )
+    calibration.add_argument(
+        "--days", type=int, default=90, metavar="N", help="outcomes known in the last N days"
+    )
+    calibration.add_argument("--json", action="store_true", help="one JSON object per line")
+    calibration.set_defaults(handler="service.cli.calibration:calibration_command")
+    recalibrate = actions.add_parser(
+        "recalibrate",
+        help="store a base-rate shift for each organization whose serving model drifted "
+        "on outcomes of the last 90 days",
+    )
+    recalibrate.add_argument(
+        "--organization", default=None, metavar="SLUG", help="one organization (default: all)"
+    )
+    recalibrate.add_argument(
+        "--dry-run", action="store_true", help="judge and compute the shift; store nothing"
+    )
+    recalibrate.add_argument("--json", action="store_true", help="one JSON object per line")
+    recalibrate.set_defaults(handler="service.cli.calibration:recalibrate_command")
 
 
 def _demo(commands: Any) -> None:

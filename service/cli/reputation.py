@@ -23,7 +23,8 @@ from service.repo.organizations import find_organization
 from service.repo.reputation import claim_dirty, page
 from service.reputation.importer import import_history
 from service.reputation.promotion import PromotionReport, checked_note, promote, rollback
-from service.reputation.refresh import refresh, run_refresher
+from service.reputation.refresh import refresh
+from service.reputation.refresher import run_refresher
 from service.reputation.scorers import Scorers
 from service.reputation.training import train_and_promote
 from service.reputation.views import model_out, reputation_out
@@ -139,6 +140,13 @@ def import_command(args: argparse.Namespace, settings: Settings, env: dict[str, 
                 f"unchanged; {len(report.skipped)} skipped; {report.refreshed} reputations "
                 f"refreshed in {report.took_ms / 1000:.1f} s"
             )
+            for tier in report.tiers:
+                if not tier.policy:
+                    say(
+                        f"{args.file}: tier {tier.tier!r} ({tier.milestones} milestones) has no "
+                        "eligibility policy: its effect is learned from its own milestones, "
+                        "and its reputations are kept once a policy names it"
+                    )
         return EXIT_BAD_INPUT if report.skipped else 0
 
     return int(_run(settings, work))

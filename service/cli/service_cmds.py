@@ -23,7 +23,7 @@ from service.repo import jobs as jobs_repo
 from service.repo import organizations as organizations_repo
 from service.repo.actors import ActorKind, get_actor, list_actors
 from service.repo.keys import revoke_keys
-from service.reputation.refresh import run_refresher
+from service.reputation.refresher import run_refresher
 from service.reputation.scorers import Scorers
 from service.settings import Settings
 from service.submissions.worker import Worker, WorkerConfig

@@ -26,6 +26,7 @@ class ReputationRow(msgspec.Struct, frozen=True, kw_only=True):
     upper_bound: float
     evidence: int
     effective_evidence: float
+    tier_evidence: int = 0
     per_skill: list[dict[str, Any]]
     reasons: list[dict[str, Any]]
     model_version: str
@@ -43,11 +44,13 @@ class ReputationWrite(msgspec.Struct, frozen=True, kw_only=True):
     upper_bound: float
     evidence: int
     effective_evidence: float
+    tier_evidence: int = 0
     per_skill: tuple[SkillScore, ...]
     reasons: tuple[Reason, ...]
     model_version: str
     source: Literal["model", "prior"]
     as_of: datetime
+    features: tuple[float, ...] = ()  # the row scored, in the model's feature order
 
     def reputation(self) -> Reputation:
         """As the scoring package reads it (eligibility rules take this)."""
@@ -60,17 +63,19 @@ class ReputationWrite(msgspec.Struct, frozen=True, kw_only=True):
             upper=self.upper_bound,
             evidence=self.evidence,
             effective_evidence=self.effective_evidence,
+            tier_evidence=self.tier_evidence,
             per_skill=self.per_skill,
             reasons=self.reasons,
             model_version=self.model_version,
             source=self.source,
+            features=self.features,
         )
 
 
 _SELECT = (
     "SELECT r.candidate_id, a.external_ref, r.tier, r.score, r.lower_bound, r.upper_bound, "
-    "r.evidence, r.effective_evidence, r.per_skill, r.reasons, r.model_version, r.source, "
-    "r.as_of, r.computed_at, (d.candidate_id IS NOT NULL) AS stale "
+    "r.evidence, r.effective_evidence, r.tier_evidence, r.per_skill, r.reasons, "
+    "r.model_version, r.source, r.as_of, r.computed_at, (d.candidate_id IS NOT NULL) AS stale "
     "FROM reputations r JOIN actors a ON a.id = r.candidate_id "
     "LEFT JOIN reputation_dirty d ON d.candidate_id = r.candidate_id "
 )
@@ -94,17 +99,21 @@ async def upsert(
     # JSON travels as text: asyncpg would read a list of lists as a 2-D array.
     await conn.execute(
         "INSERT INTO reputations (candidate_id, tier, score, lower_bound, upper_bound, evidence, "
-        "effective_evidence, per_skill, reasons, model_version, source, as_of, computed_at) "
-        "SELECT c, t, s, lo, hi, e, ee, ps::jsonb, rs::jsonb, mv, src, ao, $13::timestamptz "
+        "effective_evidence, per_skill, reasons, model_version, source, as_of, computed_at, "
+        "tier_evidence, features) "
+        "SELECT c, t, s, lo, hi, e, ee, ps::jsonb, rs::jsonb, mv, src, ao, $13::timestamptz, "
+        "te, fs::float8[] "
         "FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::float8[], $5::float8[], "
         "$6::int4[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::text[], "
-        "$12::timestamptz[]) AS u(c, t, s, lo, hi, e, ee, ps, rs, mv, src, ao) "
+        "$12::timestamptz[], $14::int4[], $15::text[]) "
+        "AS u(c, t, s, lo, hi, e, ee, ps, rs, mv, src, ao, te, fs) "
         "ON CONFLICT (candidate_id, tier) DO UPDATE SET score = EXCLUDED.score, "
         "lower_bound = EXCLUDED.lower_bound, upper_bound = EXCLUDED.upper_bound, "
         "evidence = EXCLUDED.evidence, effective_evidence = EXCLUDED.effective_evidence, "
         "per_skill = EXCLUDED.per_skill, reasons = EXCLUDED.reasons, "
         "model_version = EXCLUDED.model_version, source = EXCLUDED.source, "
-        "as_of = EXCLUDED.as_of, computed_at = EXCLUDED.computed_at",
+        "as_of = EXCLUDED.as_of, computed_at = EXCLUDED.computed_at, "
+        "tier_evidence = EXCLUDED.tier_evidence, features = EXCLUDED.features",
         [r.candidate_id for r in rows],
         [r.tier for r in rows],
         [r.score for r in rows],
@@ -118,6 +127,9 @@ async def upsert(
         [r.source for r in rows],
         [r.as_of for r in rows],
         computed_at,
+        [r.tier_evidence for r in rows],
+        # A 1-D array per row travels as its text form: unnest would flatten a 2-D one.
+        ["{" + ",".join(repr(float(v)) for v in r.features) + "}" for r in rows],
     )
 
 

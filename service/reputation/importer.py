@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -44,6 +45,7 @@ from scoring.reputation.events import (
 from service.db.connection import Connection
 from service.eligibility.answers import as_uuid
 from service.errors import ConflictError, ImportRejected, LineError
+from service.repo import eligibility as eligibility_repo
 from service.repo import history as repo
 from service.repo.history import StoredActor, StoredMilestone, StoredTrial
 from service.reputation.refresh import refresh
@@ -67,9 +69,22 @@ class ImportCounts(msgspec.Struct, kw_only=True):
         return sum(msgspec.structs.astuple(self))
 
 
+class TierSeen(msgspec.Struct, frozen=True, kw_only=True):
+    """A milestone tier named in the file. Its effect on scores is learned from its own
+    milestones whatever it is called; `policy` says whether eligibility knows it yet."""
+
+    tier: str
+    milestones: int
+    policy: bool
+
+
 class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     lines: int  # lines holding an event (blank lines are ignored)
     imported: ImportCounts
+    tiers: list[TierSeen]  # every tier the file's milestones name, most used first
+    # tiers with milestones but no eligibility policy: no reputation is kept for them
+    # until a policy names them (reported, never folded into another tier)
+    unmapped_tiers: list[str]
     unchanged: int  # already stored with the same content
     skipped: list[LineError]  # bad lines left out (only with skip_bad)
     refreshed: int  # candidates whose reputation was recomputed
@@ -460,6 +475,15 @@ def _same_rating(stored: StoredMilestone, event: Rating) -> bool | None:
     ) == (event.stars, event.quality, event.communication, event.timeliness, event.at)
 
 
+async def _tiers_seen(conn: Connection, events: Sequence[Event]) -> list[TierSeen]:
+    used = Counter(e.tier for e in events if isinstance(e, MilestoneOpened))
+    with_policy = {p.tier for p in await eligibility_repo.current_policies(conn)}
+    return [
+        TierSeen(tier=tier, milestones=n, policy=tier in with_policy)
+        for tier, n in sorted(used.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
 async def import_history(
     conn: Connection,
     scorers: Scorers,
@@ -484,6 +508,7 @@ async def import_history(
     if problems and not skip_bad:
         raise ImportRejected([_line_error(p) for p in problems], lines=lines)
     counts = await plan.write(conn)
+    tiers = await _tiers_seen(conn, parsed.events)
     refreshed = 0
     if counts.total:
         report = await refresh(
@@ -493,6 +518,8 @@ async def import_history(
     return ImportReport(
         lines=lines,
         imported=counts,
+        tiers=tiers,
+        unmapped_tiers=[t.tier for t in tiers if not t.policy],
         unchanged=plan.unchanged,
         skipped=[_line_error(p) for p in problems],
         refreshed=refreshed,

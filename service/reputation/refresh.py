@@ -11,21 +11,20 @@ and trial windows move scores that no event touched.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from scoring.reputation.datasets import candidate_features
 from scoring.reputation.history import HistoryIndex, build_index
 from scoring.reputation.model import Scorer, feature_config, score_candidates
-from service.db.connection import DATABASE_UNAVAILABLE, Connection
+from service.db.connection import Connection
 from service.eligibility import decisions
+from service.repo import calibration as calibration_repo
 from service.repo import eligibility as eligibility_repo
 from service.repo import history as history_repo
 from service.repo import reputation as repo
@@ -66,8 +65,11 @@ def score_tiers(
     candidates: Sequence[UUID],
     tiers: Sequence[str],
     now: datetime,
+    *,
+    shift: float = 0.0,
 ) -> list[ReputationWrite]:
-    """Each candidate's reputation for each tier, as of `now` (events strictly before it)."""
+    """Each candidate's reputation for each tier, as of `now` (events strictly before it);
+    `shift`: the organization's base-rate recalibration (logit scale)."""
     config = feature_config(scorer)
     names = [str(c) for c in candidates]
     out: list[ReputationWrite] = []
@@ -85,13 +87,15 @@ def score_tiers(
                     upper_bound=rep.upper,
                     evidence=rep.evidence,
                     effective_evidence=rep.effective_evidence,
+                    tier_evidence=rep.tier_evidence,
                     per_skill=rep.per_skill,
                     reasons=rep.reasons,
                     model_version=rep.model_version,
                     source=rep.source,
                     as_of=rep.as_of,
+                    features=rep.features,
                 )
-                for rep in score_candidates(scorer, features)
+                for rep in score_candidates(scorer, features, shift=shift)
             )
     return out
 
@@ -102,6 +106,8 @@ def past_scores(
     candidates: Sequence[UUID],
     tiers: Sequence[str],
     now: datetime,
+    *,
+    shift: float = 0.0,
 ) -> list[tuple[datetime, ReputationWrite]]:
     """Scores as they stood at each step before `now`, for candidates already seen then.
 
@@ -113,7 +119,9 @@ def past_scores(
         at = now - step * BACKFILL_STEP
         seen = [c for c in candidates if c in first_seen and first_seen[c] < at.timestamp()]
         if seen:
-            out.extend((at, row) for row in score_tiers(scorer, index, seen, tiers, at))
+            out.extend(
+                (at, row) for row in score_tiers(scorer, index, seen, tiers, at, shift=shift)
+            )
     return out
 
 
@@ -195,7 +203,16 @@ async def _refresh_organization(
     """Score `ids` of one organization from its history; the scorer used and the flips."""
     index = await load_index(conn, organization_id)
     scorer = await scorers.current(conn, index, now)
-    rows = await asyncio.to_thread(score_tiers, scorer, index, ids, tiers, now)
+    # A model's scores carry the organization's base-rate recalibration, if any; the prior
+    # refits its base rate from the organization's own labels every time.
+    shift = (
+        await calibration_repo.current_shift(
+            conn, organization_id=organization_id, model_version=scorer.version
+        )
+        if scorer.source == "model"
+        else 0.0
+    )
+    rows = await asyncio.to_thread(score_tiers, scorer, index, ids, tiers, now, shift=shift)
     # One global order of row locks: concurrent writers never deadlock on reputations.
     rows.sort(key=lambda r: (r.candidate_id, r.tier))
     computed_at = datetime.now(UTC)
@@ -203,49 +220,10 @@ async def _refresh_organization(
         new = await score_history.without_history(conn, candidate_ids=ids)
         # The tier profiles show first; drawing every tier's past tripled an import's time.
         drawn = [DEFAULT_TIER] if DEFAULT_TIER in tiers else []
-        past = await asyncio.to_thread(past_scores, scorer, index, new, drawn, now)
+        past = await asyncio.to_thread(past_scores, scorer, index, new, drawn, now, shift=shift)
         await score_history.insert_points(conn, past)
     await repo.clear_dirty(conn, candidate_ids=ids, before=now)
     await score_history.append_changed(conn, rows, computed_at=computed_at)
     await repo.upsert(conn, rows, computed_at=computed_at)
     flipped = await decisions.recheck(conn, rows, computed_at=computed_at, now=now)
     return scorer, flipped
-
-
-async def refresh_dirty(pool: asyncpg.Pool, scorers: Scorers, *, limit: int = DIRTY_BATCH) -> int:
-    """Refresh candidates marked by single events; how many were refreshed."""
-    async with pool.acquire() as conn, conn.transaction():
-        ids = await repo.claim_dirty(conn, limit=limit)
-        if ids:
-            await refresh(conn, scorers, candidates=ids)
-        return len(ids)
-
-
-async def refresh_if_old(pool: asyncpg.Pool, scorers: Scorers) -> bool:
-    """A full refresh when the oldest reputation is older than FULL_REFRESH_AFTER."""
-    async with pool.acquire() as conn:
-        oldest = await repo.oldest_computed(conn)
-        if oldest is None or datetime.now(UTC) - oldest < FULL_REFRESH_AFTER:
-            return False
-        async with conn.transaction():
-            await refresh(conn, scorers)
-        return True
-
-
-async def run_refresher(
-    pool: asyncpg.Pool, scorers: Scorers, stop: asyncio.Event, *, poll_seconds: float = 1.0
-) -> None:
-    """Keep reputations current until `stop` is set; survives the database going away."""
-    while not stop.is_set():
-        done = 0
-        try:
-            done = await refresh_dirty(pool, scorers)
-            if not done:
-                await refresh_if_old(pool, scorers)
-        except DATABASE_UNAVAILABLE as exc:
-            log.warning("reputation refresh paused, database unavailable: %s", exc)
-        except Exception:  # a bug must not stop the loop for good; it is logged and retried
-            log.exception("reputation refresh failed")
-        if not done:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from scoring.reputation.model import SkillScore
+from scoring.reputation.reasons import Reason
 from service.auth_types import Principal
 from service.db.connection import Connection
 from service.errors import NotFoundError, NotScoredYetError
@@ -23,8 +25,14 @@ INTERVAL_LEVEL = 0.9
 
 class SkillScoreOut(msgspec.Struct, frozen=True, kw_only=True):
     skill: str
-    score: float
-    effective_evidence: float
+    # 0-100 on a one-skill milestone, from the candidate's own evidence in the skill;
+    # None: no trial and no finished milestone in it ("no evidence"), never the overall score
+    score: float | None
+    interval: IntervalOut | None
+    evidence: int  # trials + finished milestones in the skill
+    trials: int
+    finished: int
+    went_well: int
 
 
 class ReasonOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,6 +40,7 @@ class ReasonOut(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     feature: str
     effect: float  # score points this factor adds (+) or removes (-)
+    direction: Literal["raises", "lowers"]
 
 
 class IntervalOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,6 +57,9 @@ class ReputationOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     interval: IntervalOut
     evidence: int
     effective_evidence: float
+    # the platform's finished milestones of this tier before the score; 0: the tier has no
+    # evidence of its own, and `tier_note` says the score carries no tier effect
+    tier_evidence: int
     per_skill: list[SkillScoreOut]
     reasons: list[ReasonOut]
     model_version: str
@@ -56,6 +68,7 @@ class ReputationOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     computed_at: datetime
     stale: bool  # newer events are waiting for the refresher
     note: str | None = None  # says so when the prior serves
+    tier_note: str | None = None  # says so when the tier has no evidence of its own
 
 
 class ModelOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,6 +87,45 @@ class ModelOut(msgspec.Struct, frozen=True, kw_only=True):
     promoted_at: datetime | None
 
 
+def tier_note(tier: str, tier_evidence: int) -> str | None:
+    if tier_evidence > 0:
+        return None
+    return (
+        f"No milestone of tier {tier!r} has finished in this platform's history yet, so this "
+        "score carries no effect of the tier: it is the candidate's chance on a milestone "
+        "of an average tier."
+    )
+
+
+def skill_out(stored: dict[str, object]) -> SkillScoreOut:
+    skill = msgspec.convert(stored, SkillScore)
+    interval = (
+        IntervalOut(lower=skill.lower, upper=skill.upper, level=INTERVAL_LEVEL)
+        if skill.score is not None and skill.lower is not None and skill.upper is not None
+        else None
+    )
+    return SkillScoreOut(
+        skill=skill.skill,
+        score=skill.score,
+        interval=interval,
+        evidence=skill.evidence,
+        trials=skill.trials,
+        finished=skill.finished,
+        went_well=skill.good,
+    )
+
+
+def reason_out(stored: dict[str, object]) -> ReasonOut:
+    reason = msgspec.convert(stored, Reason)
+    return ReasonOut(
+        code=reason.code,
+        text=reason.text,
+        feature=reason.feature,
+        effect=reason.effect,
+        direction="raises" if reason.effect > 0 else "lowers",
+    )
+
+
 def reputation_out(row: ReputationRow) -> ReputationOut:
     return ReputationOut(
         candidate_id=row.candidate_id,
@@ -83,14 +135,16 @@ def reputation_out(row: ReputationRow) -> ReputationOut:
         interval=IntervalOut(lower=row.lower_bound, upper=row.upper_bound, level=INTERVAL_LEVEL),
         evidence=row.evidence,
         effective_evidence=row.effective_evidence,
-        per_skill=[msgspec.convert(s, SkillScoreOut) for s in row.per_skill],
-        reasons=[msgspec.convert(r, ReasonOut) for r in row.reasons],
+        tier_evidence=row.tier_evidence,
+        per_skill=[skill_out(s) for s in row.per_skill],
+        reasons=[reason_out(r) for r in row.reasons],
         model_version=row.model_version,
         source=row.source,
         as_of=row.as_of,
         computed_at=row.computed_at,
         stale=row.stale,
         note=PRIOR_NOTE if row.source == "prior" else None,
+        tier_note=tier_note(row.tier, row.tier_evidence),
     )
 
 

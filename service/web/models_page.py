@@ -16,6 +16,7 @@ from service.db.connection import PooledConnection
 from service.errors import NotFoundError, ServiceError
 from service.repo import models as models_repo
 from service.reputation import promotion
+from service.reputation.calibration import DEFAULT_DAYS, calibration
 from service.reputation.scorers import SCORERS, Scorers
 from service.reputation.views import ModelOut, model_out
 from service.web.render import page
@@ -136,6 +137,9 @@ async def _registry(
         max_note=promotion.MAX_NOTE,
         error=error,
         refreshed=refreshed,
+        # "Calibration on new outcomes": every organization, on the default window
+        calibration=await calibration(conn, organization=None),
+        calibration_days=DEFAULT_DAYS,
     )
 
 

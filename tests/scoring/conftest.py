@@ -32,5 +32,10 @@ def model(index: HistoryIndex) -> TrainedModel:
 
 
 @pytest.fixture(scope="session")
+def gbm_model(index: HistoryIndex) -> TrainedModel:
+    return train(index, seed=1, kind="gbm")
+
+
+@pytest.fixture(scope="session")
 def train_values(index: HistoryIndex) -> np.ndarray:
     return training_set(index).values

@@ -17,6 +17,7 @@ from scoring.reputation.model import (
     holdout_metrics,
     predict_proba,
     score_candidate,
+    score_candidates,
     train,
     wilson,
 )
@@ -101,7 +102,7 @@ def test_calibration_error_is_zero_for_perfect_bins_and_large_for_lies() -> None
 
 def test_model_metadata_names_features_and_versions(model: TrainedModel) -> None:
     assert model.meta.feature_names == FEATURE_NAMES
-    assert model.meta.version.startswith("gbm-")
+    assert model.meta.version.startswith("lin-") and model.meta.kind == "linear"
     assert model.meta.holdout_from < model.meta.trained_as_of
     assert model.meta.n_train > model.meta.n_holdout > 0
 
@@ -123,10 +124,32 @@ def test_reputation_has_score_interval_skills_and_reasons(
     assert rep.source == "model" and rep.model_version == model.meta.version
     assert 0 <= rep.lower <= rep.score <= rep.upper <= 100
     assert rep.evidence > 10 and rep.per_skill
-    assert 1 <= len(rep.reasons) <= 3
+    raising = [r for r in rep.reasons if r.effect > 0]
+    lowering = [r for r in rep.reasons if r.effect < 0]
+    assert len(rep.reasons) >= 1 and len(raising) <= 3 and len(lowering) <= 2
     assert all(r.code and r.text for r in rep.reasons)
+    assert all(r.direction == ("raises" if r.effect > 0 else "lowers") for r in rep.reasons)
     effects = [abs(r.effect) for r in rep.reasons]
     assert effects == sorted(effects, reverse=True)
+
+
+def test_reasons_come_only_from_features_the_model_uses(
+    model: TrainedModel, index: HistoryIndex
+) -> None:
+    unused = {
+        name for name, weight in zip(FEATURE_NAMES, model.estimator.coef, strict=True) if not weight
+    }
+    assert "tenure_days" in unused  # no signal of its own anywhere measured
+    at = from_seconds(index.end)
+    reps = score_candidates(
+        model, candidate_features(index, list(index.candidate_ids[:200]), as_of=at)
+    )
+    assert {r.feature for rep in reps for r in rep.reasons}.isdisjoint(unused)
+
+
+def test_the_linear_model_keeps_its_monotone_promises(model: TrainedModel) -> None:
+    for weight, promise in zip(model.estimator.coef, model.meta.monotonic, strict=True):
+        assert promise * weight >= 0
 
 
 def test_more_evidence_narrows_the_interval() -> None:

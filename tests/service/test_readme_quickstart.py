@@ -167,7 +167,7 @@ def test_the_readmes_walkthroughs_run_as_written(
 
         # the reputation walk-through: a market imported, a model trained and serving, every
         # candidate's reputation exported, and c-42's eligibility answered with reasons
-        assert "imported" in stderr and "serving now: gbm-" in stdout + stderr, output
+        assert "imported" in stderr and "serving now: lin-" in stdout + stderr, output
         (exported,) = tmp_path.glob("tmp.*/reputations.jsonl")
         reputations = [json.loads(line) for line in exported.read_text().splitlines()]
         assert len(reputations) > 300, output  # the market's candidates, each tier

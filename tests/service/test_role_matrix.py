@@ -56,6 +56,8 @@ ROLES = {
     "GET /v1/models/promotions": ADMIN,
     "POST /v1/models/{version}/promote": ADMIN,
     "POST /v1/models:rollback": ADMIN,
+    "GET /v1/models/calibration": ADMIN,
+    "POST /v1/models/calibration:recalibrate": ADMIN,
     "GET /v1/policies": OPERATORS,
     "GET /v1/policies/{tier}": OPERATORS,
     "PUT /v1/policies/{tier}": ADMIN,
