@@ -210,6 +210,7 @@ def _reputation(commands: Any) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--json", action="store_true", help="print the report as JSON")
     train.set_defaults(handler="service.cli.reputation:train_command")
+    _evaluate(actions)
     listing = actions.add_parser("list", help="model versions with their hold-out metrics")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(handler="service.cli.reputation:list_models_command")
@@ -246,6 +247,29 @@ def _reputation(commands: Any) -> None:
         "--watch", action="store_true", help="keep refreshing as events arrive (until SIGTERM)"
     )
     refresh.set_defaults(handler="service.cli.reputation:refresh_command")
+
+
+def _evaluate(actions: Any) -> None:
+    """`model evaluate`."""
+    evaluate = actions.add_parser(
+        "evaluate",
+        help="the served-score back-test: scores frozen at cutoffs, judged on what came "
+        "next, the default model against gradient boosting, the prior and the baselines",
+    )
+    evaluate.add_argument(
+        "--organization", default=None, metavar="SLUG", help="one organization (default: all)"
+    )
+    evaluate.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        help="a market file instead of the stored history: .jsonl events or a .csv "
+        "signed-rating network (SOURCE,TARGET,RATING,TIME)",
+    )
+    evaluate.add_argument("--boot", type=int, default=200, help="bootstrap resamples")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.set_defaults(handler="service.cli.evaluation:evaluate_command")
 
 
 def _calibration(actions: Any) -> None:

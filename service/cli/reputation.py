@@ -167,14 +167,20 @@ def train_command(args: argparse.Namespace, settings: Settings, env: dict[str, s
         if report.metrics:
             m = report.metrics
             print(
-                f"  version {report.version}: ROC AUC {_fmt(m.roc_auc)}, Brier {_fmt(m.brier)}, "
-                f"calibration error {m.ece:.4f} on {m.n} hold-out milestones"
+                f"  version {report.version}, as served: ROC AUC {_fmt(m.roc_auc)}, "
+                f"Brier {_fmt(m.brier)}, calibration error {m.ece:.4f} on {m.n} later milestones"
             )
         if report.compared_metrics:
             c = report.compared_metrics
             print(
-                f"  serving {report.compared_with} on the same rows: ROC AUC {_fmt(c.roc_auc)}, "
+                f"  serving {report.compared_with}, on the same rows: ROC AUC {_fmt(c.roc_auc)}, "
                 f"Brier {_fmt(c.brier)}, calibration error {c.ece:.4f}"
+            )
+        if report.holdout_metrics:
+            h = report.holdout_metrics
+            print(
+                f"  (milestone-level hold-out, each milestone scored at its opening: ROC AUC "
+                f"{_fmt(h.roc_auc)}, Brier {_fmt(h.brier)} on {h.n})"
             )
         print(f"  serving now: {report.serving}")
         return 0

@@ -1,10 +1,12 @@
-"""Train a model on the stored history, and promote it only if it beats the one serving.
+"""Train a model on the stored history, and promote it only if it beats the scorer serving.
 
-Training is a back-test (see `scoring.reputation.model.train`): the latest ~20 % of
-labelled milestones are held out by time. The promoted model is scored on the
-*same* hold-out rows before `should_promote` compares the two, so a new version
-wins only on equal terms. Every trained version is stored with its metrics and
-the reason it was or was not promoted.
+Training holds out the latest ~20 % of labelled milestones by time (see
+`scoring.reputation.model.train`). The challenger is then judged as it would have
+been served (`scoring.reputation.challenge`): frozen at the hold-out's start
+beside the serving scorer — the promoted model, or the prior while none is — and
+both scored on every milestone opened after. It is promoted only if it beats the
+serving scorer there beyond the noise. Every trained version is stored with those
+figures, its milestone-level hold-out, and the reason it was or was not promoted.
 """
 
 from __future__ import annotations
@@ -18,19 +20,13 @@ from uuid import UUID
 import msgspec
 
 from scoring.errors import InsufficientHistoryError
-from scoring.reputation.datasets import training_set
+from scoring.reputation.challenge import ServedComparison, compare_served
+from scoring.reputation.datasets import milestone_labels
 from scoring.reputation.history import HistoryIndex, to_seconds
-from scoring.reputation.metrics import (
-    PROMOTE_MAX_AUC_LOSS,
-    PROMOTE_MIN_BRIER_GAIN,
-    PROMOTE_MIN_HOLDOUT,
-    Metrics,
-    ReliabilityBin,
-    should_promote,
-)
-from scoring.reputation.model import feature_config, holdout_metrics, train
+from scoring.reputation.metrics import Metrics, ReliabilityBin
+from scoring.reputation.model import Scorer, train
 from scoring.reputation.model_store import TrainedModel, dump_model
-from scoring.reputation.prior import MIN_LABELLED
+from scoring.reputation.prior import MIN_LABELLED, fit_prior
 from service.db.connection import Connection
 from service.repo import models as repo
 from service.reputation.promotion import put_in_service
@@ -53,8 +49,12 @@ class TrainingReport(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     promoted: bool
     decision: str
     version: str | None = None
+    # the challenger's frozen scores on the milestones after its hold-out began (served)
     metrics: MetricsOut | None = None
-    compared_with: str | None = None
+    # its own milestone-level hold-out: each milestone scored at its opening, with its
+    # own tier, amount and skills, which a served score never has
+    holdout_metrics: MetricsOut | None = None
+    compared_with: str | None = None  # the scorer serving before: a model or the prior
     compared_metrics: MetricsOut | None = None
     n_train: int | None = None
     n_holdout: int | None = None
@@ -79,36 +79,37 @@ def metrics_out(metrics: Metrics) -> MetricsOut:
     )
 
 
-def _why(new: Metrics, current: Metrics | None, promote: bool) -> str:
-    if new.n < PROMOTE_MIN_HOLDOUT:
-        return f"not promoted: {new.n} hold-out milestones, {PROMOTE_MIN_HOLDOUT} needed to judge"
-    if not (math.isfinite(new.brier) and math.isfinite(new.roc_auc)):
-        return "not promoted: the hold-out holds only one class, so it cannot be judged"
-    if current is None:
-        return "promoted: no model was serving"
-    gain, auc = current.brier - new.brier, new.roc_auc - current.roc_auc
-    figures = f"Brier {current.brier:.4f} -> {new.brier:.4f}, ROC AUC {current.roc_auc:.4f} -> {new.roc_auc:.4f}"
-    if promote:
-        return f"promoted: beats the serving model on the same hold-out ({figures})"
-    if gain < PROMOTE_MIN_BRIER_GAIN:
-        return f"not promoted: Brier must improve by {PROMOTE_MIN_BRIER_GAIN} ({figures})"
-    if auc < -PROMOTE_MAX_AUC_LOSS:
-        return f"not promoted: ROC AUC may drop by at most {PROMOTE_MAX_AUC_LOSS} ({figures})"
-    return f"not promoted ({figures})"
-
-
 def _train(index: HistoryIndex, seed: int) -> TrainedModel:
     # As of the end of the stored history (never after now: future events are refused), so
     # the same history and seed give the same version, and retraining adds nothing.
     return train(index, seed=seed)
 
 
-def _compare(current: TrainedModel, new: TrainedModel, index: HistoryIndex) -> Metrics:
-    """The serving model's metrics on the new model's hold-out rows."""
-    data = training_set(
-        index, as_of=to_seconds(new.meta.trained_as_of), config=feature_config(current)
+def _compare(
+    current: TrainedModel | None, new: TrainedModel, index: HistoryIndex, seed: int
+) -> ServedComparison:
+    """The challenger against the serving scorer, both frozen at the challenger's hold-out."""
+
+    def serving(index: HistoryIndex, cutoff: float) -> Scorer:
+        if current is not None:
+            return current
+        _, labels = milestone_labels(index, as_of=cutoff)
+        return fit_prior(labels)
+
+    return compare_served(
+        index, new, serving, cutoff=to_seconds(new.meta.holdout_from), seed=seed
     )
-    return holdout_metrics(current, data, since=new.meta.holdout_from)
+
+
+def _served_figures(comparison: ServedComparison) -> dict[str, Any]:
+    return {
+        "cutoff": comparison.cutoff.isoformat(),
+        "horizon_days": round(comparison.horizon_days, 1),
+        "rows": comparison.rows,
+        "candidates": comparison.candidates,
+        "auc_gain": msgspec.to_builtins(comparison.auc_gain),
+        "brier_gain": msgspec.to_builtins(comparison.brier_gain),
+    }
 
 
 def _meta(model: TrainedModel) -> dict[str, Any]:
@@ -156,18 +157,22 @@ async def train_and_promote(
             metrics=metrics_out(model.meta.metrics),
             serving=serving,
         )
-    compared = await asyncio.to_thread(_compare, current, model, index) if current else None
-    promote = should_promote(model.meta.metrics, compared)
-    decision = _why(model.meta.metrics, compared, promote)
+    serving_before = current.version if current else prior_for(index, now).version
+    comparison = await asyncio.to_thread(_compare, current, model, index, seed)
+    promote = comparison.promote
+    decision = ("promoted: " if promote else "not promoted: ") + comparison.reason
     data = await asyncio.to_thread(dump_model, model)
+    meta = _meta(model)
+    meta["served_backtest"] = _served_figures(comparison)
     await repo.insert_version(
         conn,
         version=model.version,
         model=data,
-        meta=_meta(model),
-        metrics=msgspec.to_builtins(metrics_out(model.meta.metrics)),
-        compared_with=current.version if current else None,
-        compared_metrics=msgspec.to_builtins(metrics_out(compared)) if compared else None,
+        meta=meta,
+        # Both figures are the served back-test's, on the same rows: what the decision read.
+        metrics=msgspec.to_builtins(metrics_out(comparison.challenger)),
+        compared_with=serving_before,
+        compared_metrics=msgspec.to_builtins(metrics_out(comparison.serving)),
         promoted=False,  # put_in_service promotes it, as an admin's promotion would
         decision=decision,
     )
@@ -176,21 +181,18 @@ async def train_and_promote(
         _, refreshed = await put_in_service(
             conn, scorers, model, kind="training", changed_by=changed_by, note=decision, now=now
         )
-    if promote:
-        serving = model.version
-    else:
-        serving = current.version if current else prior_for(index, now).version
     return TrainingReport(
         trained=True,
         promoted=promote,
         decision=decision,
         version=model.version,
-        metrics=metrics_out(model.meta.metrics),
-        compared_with=current.version if current else None,
-        compared_metrics=metrics_out(compared) if compared else None,
+        metrics=metrics_out(comparison.challenger),
+        holdout_metrics=metrics_out(model.meta.metrics),
+        compared_with=serving_before,
+        compared_metrics=metrics_out(comparison.serving),
         n_train=model.meta.n_train,
         n_holdout=model.meta.n_holdout,
         holdout_from=model.meta.holdout_from,
-        serving=serving,
+        serving=model.version if promote else serving_before,
         refreshed=refreshed.candidates if refreshed else None,
     )
