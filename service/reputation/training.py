@@ -96,9 +96,7 @@ def _compare(
         _, labels = milestone_labels(index, as_of=cutoff)
         return fit_prior(labels)
 
-    return compare_served(
-        index, new, serving, cutoff=to_seconds(new.meta.holdout_from), seed=seed
-    )
+    return compare_served(index, new, serving, cutoff=to_seconds(new.meta.holdout_from), seed=seed)
 
 
 def _served_figures(comparison: ServedComparison) -> dict[str, Any]:
