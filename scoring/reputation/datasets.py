@@ -18,6 +18,7 @@ from scoring.reputation.features import (
     FeatureConfig,
     Queries,
     featurize,
+    tier_log_amounts,
     tier_rates,
 )
 from scoring.reputation.history import OUTCOME_CODES, HistoryIndex, build_index, to_seconds
@@ -26,7 +27,6 @@ from scoring.reputation.history import OUTCOME_CODES, HistoryIndex, build_index,
 # otherwise the recent sample would hold only the ones that finished quickly,
 # which skews the labels toward "on time".
 LABEL_GRACE_DAYS = 30.0
-DEFAULT_AMOUNT = 500.0
 
 
 class TrainingSet(msgspec.Struct, frozen=True, kw_only=True, eq=False):
@@ -129,7 +129,7 @@ def candidate_features(
     as_of: datetime,
     tier: str = "standard",
     skills: Sequence[str] | None = None,
-    amount: float = DEFAULT_AMOUNT,
+    amount: float | None = None,
     config: FeatureConfig | None = None,
 ) -> tuple[CandidateFeatures, ...]:
     """Features for each candidate, overall and per skill.
@@ -162,7 +162,9 @@ def candidate_features(
         blank = build_index(
             CandidateJoined(id=c, skills=tuple(skills or ()), at=as_of) for c in unknown
         )
-        rate, n_tier = tier_rates(index, np.array([index.tier_index(tier)]), np.array([t]), config)
+        tier_id, at = np.array([index.tier_index(tier)]), np.array([t])
+        rate, n_tier = tier_rates(index, tier_id, at, config)
+        usual = float(tier_log_amounts(index, tier_id, at)[0])
         for c, f in _features_for(
             blank,
             unknown,
@@ -175,6 +177,9 @@ def candidate_features(
         ).items():
             values = list(f.values)
             values[COL["tier_rate"]] = float(rate[0])
+            values[COL["tier_log_amount"]] = usual
+            if amount is None:
+                values[COL["log_amount"]] = usual
             found[c] = msgspec.structs.replace(
                 f, values=tuple(values), tier_evidence=int(n_tier[0])
             )
@@ -189,7 +194,7 @@ def _features_for(
     as_of: datetime,
     tier: str,
     skills: Sequence[str] | None,
-    amount: float,
+    amount: float | None,
     config: FeatureConfig,
 ) -> dict[str, CandidateFeatures]:
     cand_rows = [index.candidate_index(c) for c in candidates]
@@ -223,7 +228,7 @@ def _features_for(
         candidate=np.array(q_cand, dtype=np.int64),
         time=np.full(n, t),
         tier=np.full(n, index.tier_index(tier), dtype=np.int64),
-        amount=np.full(n, amount),
+        amount=np.full(n, np.nan if amount is None else amount),
         skill_row=np.array(q_skill_row, dtype=np.int64),
         skill=np.array(q_skill, dtype=np.int64),
     )

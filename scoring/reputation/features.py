@@ -132,6 +132,31 @@ FEATURES: tuple[FeatureSpec, ...] = (
     ),
     FeatureSpec(name="log_amount", monotonic=0, description="log(1 + milestone amount)"),
     FeatureSpec(name="tenure_days", monotonic=0, description="days since first seen"),
+    # The same three skill features for the skills the candidate declared, and the tier's
+    # usual amount: what a score served for a tier (no milestone in hand) is computed for,
+    # and what a milestone's own skills and amount are measured against. References promise
+    # no direction alone: raising one with the milestone unchanged raises the bar it is
+    # measured against (raising both together never lowers the score).
+    FeatureSpec(
+        name="declared_trial_best_skill",
+        monotonic=0,
+        description="trial_best_skill for the skills the candidate declared",
+    ),
+    FeatureSpec(
+        name="declared_skill_match",
+        monotonic=0,
+        description="skill_match for the skills the candidate declared",
+    ),
+    FeatureSpec(
+        name="declared_skill_good_share",
+        monotonic=0,
+        description="skill_good_share for the skills the candidate declared",
+    ),
+    FeatureSpec(
+        name="tier_log_amount",
+        monotonic=0,
+        description="mean log(1 + amount) of the market's milestones of this tier",
+    ),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 MONOTONIC: tuple[int, ...] = tuple(f.monotonic for f in FEATURES)
@@ -146,13 +171,22 @@ CONTEXT_FEATURES = (
     "tier_rate",
     "log_amount",
 )
+# Each feature of the milestone in hand, and the same feature for the milestone a served
+# score stands for (the declared skills, the tier's usual amount). A query without skills
+# or amount of its own has both equal.
+REFERENCE = {
+    "trial_best_skill": "declared_trial_best_skill",
+    "skill_match": "declared_skill_match",
+    "skill_good_share": "declared_skill_good_share",
+    "log_amount": "tier_log_amount",
+}
 
 
 class Queries(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     candidate: np.ndarray  # int index into HistoryIndex.candidate_ids
     time: np.ndarray  # epoch seconds; features see events strictly before it
     tier: np.ndarray  # index into HistoryIndex.tier_names; NO_TIER when the history has none
-    amount: np.ndarray
+    amount: np.ndarray  # NaN: the tier's usual amount (a score served for a tier)
     skill_row: np.ndarray  # (query, skill) pairs
     skill: np.ndarray
 
@@ -187,11 +221,21 @@ def featurize(index: HistoryIndex, queries: Queries, config: FeatureConfig) -> F
             skill_clients=empty,
             skill_client_share=empty,
         )
-    trial_count, skill_trials = _trial_features(index, queries, config, half_life, out)
+    trial_count = _trial_features(index, queries, config, half_life, out)
     client_raw = _client_features(index, queries, config, half_life, out)
-    skill_finished, skill_good, skill_clients, skill_client_share = _skill_outcomes(
-        index, queries, config, out
+    asked = _skill_context(
+        index, queries, skill_row=queries.skill_row, skill=queries.skill, config=config, out=out
     )
+    for name in ("trial_best_skill", "skill_match", "skill_good_share"):
+        out[:, COL[name]] = getattr(asked, name)
+    declared_row, declared_skill = _declared_skills(index, queries.candidate)
+    declared = _skill_context(
+        index, queries, skill_row=declared_row, skill=declared_skill, config=config, out=out
+    )
+    for name in ("trial_best_skill", "skill_match", "skill_good_share"):
+        out[:, COL["declared_" + name]] = getattr(declared, name)
+    skill_trials, skill_finished, skill_good = asked.trials, asked.finished, asked.good
+    skill_clients, skill_client_share = asked.clients, asked.client_share
     tier_evidence = _context_features(index, queries, config, out)
     evidence = trial_count + client_raw[:, 0] + client_raw[:, 1]
     effective = (
@@ -216,8 +260,8 @@ def _trial_features(
     config: FeatureConfig,
     half_life: float | None,
     out: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Trial features; returns (trials, trials in the query's skills) per query."""
+) -> np.ndarray:
+    """Trial features; returns the number of trials per query."""
     sweep = Sweep(index.trial_candidate, index.trial_time)
     pos = sweep.last_before(q.candidate, q.time)
     ones = np.ones(len(index.trial_time))
@@ -229,22 +273,61 @@ def _trial_features(
     out[:, COL["trial_best"]] = sweep.at(sweep.cummax(index.trial_score), pos)
     out[:, COL["trial_count"]] = count
 
-    # Best score per (candidate, skill), read for each of the query's skills.
+    return count
+
+
+class _SkillContext(msgspec.Struct, frozen=True, kw_only=True, eq=False):
+    """Per query, for one set of skills: the skill features and the record behind them."""
+
+    trial_best_skill: np.ndarray
+    skill_match: np.ndarray
+    skill_good_share: np.ndarray
+    trials: np.ndarray  # trials in the skills
+    finished: np.ndarray  # milestones in the skills with an outcome
+    good: np.ndarray  # ... of which went well
+    clients: np.ndarray  # the distinct clients behind them
+    client_share: np.ndarray  # Σ over those clients of their share that went well
+
+
+def _declared_skills(index: HistoryIndex, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(query, skill) pairs of each query's candidate's declared skills."""
+    sizes = np.array([len(s) for s in index.candidate_skills], dtype=np.int64)
+    flat = np.array([k for s in index.candidate_skills for k in s], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    per_query = sizes[candidates] if len(sizes) else np.zeros(len(candidates), dtype=np.int64)
+    rows = np.repeat(np.arange(len(candidates)), per_query)
+    skills = flat[np.repeat(starts[candidates], per_query) + ranges(per_query)]
+    return rows, skills
+
+
+def _skill_context(
+    index: HistoryIndex,
+    q: Queries,
+    *,
+    skill_row: np.ndarray,
+    skill: np.ndarray,
+    config: FeatureConfig,
+    out: np.ndarray,
+) -> _SkillContext:
+    """The skill features of each query for the (query, skill) pairs given; `out` must
+    already hold `trial_best` and `good_share`."""
     n_skills = max(len(index.skill_names), 1)
+    n_q = len(q.time)
+    # Skill -1 (never seen anywhere) gets group -1, which matches no item.
+    q_group = np.where(skill >= 0, q.candidate[skill_row] * n_skills + skill, -1)
+    q_time = q.time[skill_row]
+    per_query = np.bincount(skill_row, minlength=n_q).astype(np.float64)
+
+    # Best trial score per (candidate, skill).
     rows = index.trial_skill_row
-    skill_sweep = Sweep(
+    trials = Sweep(
         index.trial_candidate[rows] * n_skills + index.trial_skill, index.trial_time[rows]
     )
-    best = skill_sweep.cummax(index.trial_score[rows])
-    # Skill -1 (never seen anywhere) gets group -1, which matches no item.
-    q_group = np.where(q.skill >= 0, q.candidate[q.skill_row] * n_skills + q.skill, -1)
-    q_pos = skill_sweep.last_before(q_group, q.time[q.skill_row])
-    q_best = skill_sweep.at(best, q_pos)
-    q_trials = skill_sweep.at(skill_sweep.cumsum(np.ones(len(rows))), q_pos)
-    n_q = len(q.time)
-    per_query = np.bincount(q.skill_row, minlength=n_q).astype(np.float64)
-    total = np.bincount(q.skill_row, weights=q_best, minlength=n_q)
-    out[:, COL["trial_best_skill"]] = np.where(
+    pos = trials.last_before(q_group, q_time)
+    best = trials.at(trials.cummax(index.trial_score[rows]), pos)
+    n_trials = trials.at(trials.cumsum(np.ones(len(rows))), pos)
+    total = np.bincount(skill_row, weights=best, minlength=n_q)
+    best_skill = np.where(
         per_query > 0, total / np.maximum(per_query, 1), out[:, COL["trial_best"]]
     )
 
@@ -252,19 +335,36 @@ def _trial_features(
     ms_rows = index.ms_skill_row
     accepted = index.ms_outcome[ms_rows] == OUTCOME_CODES["accepted"]
     acc_rows = ms_rows[accepted]
-    ms_sweep = Sweep(
+    delivered_sweep = Sweep(
         index.ms_candidate[acc_rows] * n_skills + index.ms_skill[accepted],
         index.ms_outcome_time[acc_rows],
     )
-    delivered = ms_sweep.last_before(q_group, q.time[q.skill_row]) >= 0
-    proven = (q_best >= config.skill_pass) | delivered
-    matched = np.bincount(q.skill_row, weights=proven.astype(np.float64), minlength=n_q)
-    out[:, COL["skill_match"]] = np.where(per_query > 0, matched / np.maximum(per_query, 1), 1.0)
-    return count, np.bincount(q.skill_row, weights=q_trials, minlength=n_q)
+    delivered = delivered_sweep.last_before(q_group, q_time) >= 0
+    proven = (best >= config.skill_pass) | delivered
+    matched = np.bincount(skill_row, weights=proven.astype(np.float64), minlength=n_q)
+    match = np.where(per_query > 0, matched / np.maximum(per_query, 1), 1.0)
+
+    done, good, clients, share = _skill_outcomes(index, q_group, q_time, skill_row, n_q)
+    k = config.skill_pseudo
+    good_share = (share + k * out[:, COL["good_share"]]) / (clients + k)
+    return _SkillContext(
+        trial_best_skill=best_skill,
+        skill_match=match,
+        skill_good_share=good_share,
+        trials=np.bincount(skill_row, weights=n_trials, minlength=n_q),
+        finished=done,
+        good=good,
+        clients=clients,
+        client_share=share,
+    )
 
 
 def _skill_outcomes(
-    index: HistoryIndex, q: Queries, config: FeatureConfig, out: np.ndarray
+    index: HistoryIndex,
+    q_group: np.ndarray,
+    q_time: np.ndarray,
+    skill_row: np.ndarray,
+    n_q: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The candidate's record in the query's skills, per query: finished milestones, how
     many went well, the clients behind them, and the sum over those clients of the share
@@ -298,18 +398,13 @@ def _skill_outcomes(
     unsorted_clients[by_client.order] = delta_clients
 
     sweep = Sweep(cand_skill, when)
-    q_group = np.where(q.skill >= 0, q.candidate[q.skill_row] * n_skills + q.skill, -1)
-    pos = sweep.last_before(q_group, q.time[q.skill_row])
-    n_q = len(q.time)
+    pos = sweep.last_before(q_group, q_time)
 
     def per_query(values: np.ndarray) -> np.ndarray:
-        return np.bincount(q.skill_row, weights=sweep.at(sweep.cumsum(values), pos), minlength=n_q)
+        return np.bincount(skill_row, weights=sweep.at(sweep.cumsum(values), pos), minlength=n_q)
 
     done, good = per_query(ones), per_query(x)
-    clients, client_share = per_query(unsorted_clients), per_query(unsorted_share)
-    k = config.skill_pseudo
-    out[:, COL["skill_good_share"]] = (client_share + k * out[:, COL["good_share"]]) / (clients + k)
-    return done, good, clients, client_share
+    return done, good, per_query(unsorted_clients), per_query(unsorted_share)
 
 
 def _client_features(
@@ -431,12 +526,35 @@ def tier_rates(
     return (good_tier + k * overall) / (n_tier + k), n_tier
 
 
+USUAL_AMOUNT = 500.0  # before any milestone at all: a milestone's amount is taken as this
+
+
+def tier_log_amounts(index: HistoryIndex, tiers: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Per query: the mean log(1 + amount) of the market's milestones of its tier opened
+    before its time; the whole market's when the tier has none, USUAL_AMOUNT's before any."""
+    logs = np.log1p(np.maximum(index.ms_amount, 0.0))
+    ones = np.ones(len(logs))
+    market = Sweep(np.zeros(len(logs), dtype=np.int64), index.ms_time)
+    pos = market.last_before(np.zeros(len(times), dtype=np.int64), times)
+    n_all, sum_all = market.at(market.cumsum(ones), pos), market.at(market.cumsum(logs), pos)
+    overall = np.where(n_all > 0, sum_all / np.maximum(n_all, 1.0), np.log1p(USUAL_AMOUNT))
+    by_tier = Sweep(index.ms_tier, index.ms_time)
+    pos = by_tier.last_before(np.asarray(tiers, dtype=np.int64), times)
+    n_tier, sum_tier = by_tier.at(by_tier.cumsum(ones), pos), by_tier.at(by_tier.cumsum(logs), pos)
+    return np.asarray(np.where(n_tier > 0, sum_tier / np.maximum(n_tier, 1.0), overall))
+
+
 def _context_features(
     index: HistoryIndex, q: Queries, config: FeatureConfig, out: np.ndarray
 ) -> np.ndarray:
     """Tier and amount; returns the market's finished milestones of each query's tier."""
     out[:, COL["tier_rate"]], n_tier = tier_rates(index, q.tier, q.time, config)
-    out[:, COL["log_amount"]] = np.log1p(np.maximum(q.amount, 0.0))
+    usual = tier_log_amounts(index, q.tier, q.time)
+    out[:, COL["tier_log_amount"]] = usual
+    # No amount of its own (a score served for a tier): the tier's usual amount.
+    out[:, COL["log_amount"]] = np.where(
+        np.isnan(q.amount), usual, np.log1p(np.maximum(np.nan_to_num(q.amount), 0.0))
+    )
     first = index.candidate_first_seen[q.candidate]
     out[:, COL["tenure_days"]] = np.where(first < q.time, (q.time - first) / DAY, 0.0)
     return n_tier

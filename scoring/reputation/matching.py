@@ -64,10 +64,11 @@ def milestone_rows(
     table: SkillTable,
     *,
     skills: Sequence[str],
-    amount: float,
+    amount: float | None,
     config: FeatureConfig,
 ) -> np.ndarray:
-    """Each candidate's feature row for a milestone needing `skills` at `amount`.
+    """Each candidate's feature row for a milestone needing `skills` at `amount` (None: the
+    tier's usual amount).
 
     `base`: (candidates, features) rows stored with the reputations of the milestone's
     tier (so `tier_rate` is already that tier's). The same definitions as
@@ -96,7 +97,10 @@ def milestone_rows(
         clients, share = np.zeros(n), np.zeros(n)
     k = config.skill_pseudo
     rows[:, COL["skill_good_share"]] = (share + k * rows[:, COL["good_share"]]) / (clients + k)
-    rows[:, COL["log_amount"]] = np.log1p(max(amount, 0.0))
+    # No amount given: the tier's usual one, as a served score assumes.
+    rows[:, COL["log_amount"]] = (
+        rows[:, COL["tier_log_amount"]] if amount is None else np.log1p(max(amount, 0.0))
+    )
     return rows
 
 

@@ -39,13 +39,20 @@ from scoring.reputation.features import (
     FEATURE_NAMES,
     FEATURE_VERSION,
     MONOTONIC,
+    REFERENCE,
     FeatureConfig,
 )
 from scoring.reputation.history import HistoryIndex, build_index, from_seconds, to_seconds
 from scoring.reputation.linear import LinearScorer, fit_linear
 from scoring.reputation.metrics import Metrics, evaluate, should_promote
 from scoring.reputation.model_store import ModelMeta, TrainedModel, sklearn_version
-from scoring.reputation.prior import MIN_LABELLED, Prior, fit_prior, prior_interval, prior_posterior
+from scoring.reputation.prior import (
+    MIN_LABELLED,
+    Prior,
+    fit_prior,
+    prior_intervals,
+    prior_posterior,
+)
 from scoring.reputation.reasons import Reason, swapped_rows, top_reasons
 
 __all__ = [
@@ -177,6 +184,7 @@ def train(
             features=FEATURE_NAMES,
             monotonic=MONOTONIC,
             exclude=LINEAR_EXCLUDED,
+            reference=REFERENCE,
         )
         method = "logistic"
     else:
@@ -301,9 +309,23 @@ def score_candidates(
     matrix = np.vstack(blocks) if blocks else np.zeros((0, len(FEATURE_NAMES)))
     proba = predict_proba(scorer, matrix, shift=shift) if len(matrix) else np.zeros(0)
     n_feat = len(FEATURE_NAMES)
+    starts = np.array(spans, dtype=np.int64)
+    if isinstance(scorer, Prior) and len(starts):
+        # One vectorised quantile call for everyone: per candidate it dominated scoring.
+        _, total = prior_posterior(scorer, matrix[starts])
+        low, high = prior_intervals(proba[starts], total)
+    else:
+        effective = np.array([f.effective_evidence for f in features])
+        low, high = wilson_intervals(proba[starts], effective + 2.0)
     return tuple(
-        _reputation(scorer, f, baseline, proba[start : start + 1 + n_feat + len(f.per_skill)])
-        for f, start in zip(features, spans, strict=True)
+        _reputation(
+            scorer,
+            f,
+            baseline,
+            proba[start : start + 1 + n_feat + len(f.per_skill)],
+            (float(low[i]), float(high[i])),
+        )
+        for i, (f, start) in enumerate(zip(features, spans, strict=True))
     )
 
 
@@ -343,18 +365,20 @@ def _skill_score(skill: SkillFeatures, p: float) -> SkillScore:
 
 
 def _reputation(
-    scorer: Scorer, f: CandidateFeatures, baseline: np.ndarray, proba: np.ndarray
+    scorer: Scorer,
+    f: CandidateFeatures,
+    baseline: np.ndarray,
+    proba: np.ndarray,
+    interval: tuple[float, float],
 ) -> Reputation:
     n_feat = len(FEATURE_NAMES)
     p = float(proba[0])
     values = np.array(f.values)
+    low, high = interval
     source: Literal["model", "prior"]
     if isinstance(scorer, Prior):
-        _, total = prior_posterior(scorer, values)
-        low, high = prior_interval(p, float(total[0]))
         version, source = scorer.version, "prior"
     else:
-        low, high = wilson(p, f.effective_evidence + 2.0)
         version, source = scorer.meta.version, "model"
     skills = tuple(
         _skill_score(s, float(q)) for s, q in zip(f.per_skill, proba[1 + n_feat :], strict=True)
@@ -375,6 +399,16 @@ def _reputation(
         source=source,
         features=f.values,
     )
+
+
+def wilson_intervals(
+    p: np.ndarray, n: np.ndarray, z: float = WILSON_Z
+) -> tuple[np.ndarray, np.ndarray]:
+    """`wilson` for arrays of rates and evidence."""
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return np.maximum(0.0, centre - half), np.minimum(1.0, centre + half)
 
 
 def wilson(p: float, n: float, z: float = WILSON_Z) -> tuple[float, float]:

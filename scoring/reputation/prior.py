@@ -88,6 +88,11 @@ def prior_posterior(prior: Prior, values: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def prior_interval(mean: float, total: float) -> tuple[float, float]:
+    low, high = prior_intervals(np.array([mean]), np.array([total]))
+    return float(low[0]), float(high[0])
+
+
+def prior_intervals(mean: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The posterior's 5-95 % quantiles for many candidates at once."""
     a, b = mean * total, (1.0 - mean) * total
-    low, high = beta_dist.ppf(INTERVAL, a, b)
-    return float(low), float(high)
+    return beta_dist.ppf(INTERVAL[0], a, b), beta_dist.ppf(INTERVAL[1], a, b)

@@ -17,14 +17,15 @@ from typing import Literal
 import msgspec
 import numpy as np
 
-from scoring.reputation.features import FEATURE_NAMES
+from scoring.reputation.features import COL, FEATURE_NAMES, REFERENCE
 
 MIN_EFFECT_POINTS = 0.5  # effects smaller than half a point are noise, not reasons
 TOP_RAISING = 3
 TOP_LOWERING = 2
 # Features of the milestone asked about, not of the candidate: they move the
-# score but say nothing about the person, so they are never given as reasons.
-CONTEXT_FEATURES = frozenset({"tier_rate", "log_amount"})
+# score but say nothing about the person, so they are never given as reasons; nor
+# are the references a milestone's own skills are measured against.
+CONTEXT_FEATURES = frozenset({"tier_rate", "log_amount", *REFERENCE.values()})
 
 # feature -> ((code, text) when above the baseline, (code, text) when below)
 _WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
@@ -104,6 +105,22 @@ _WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("large_milestone", "The milestone is larger than usual"),
         ("small_milestone", "The milestone is smaller than usual"),
     ),
+    "declared_trial_best_skill": (
+        ("high_declared_trial_scores", "Strong trial results in the declared skills"),
+        ("low_declared_trial_scores", "Weak or no trial results in the declared skills"),
+    ),
+    "declared_skill_match": (
+        ("proven_declared_skills", "Has proven the declared skills"),
+        ("unproven_declared_skills", "Has not proven some declared skills"),
+    ),
+    "declared_skill_good_share": (
+        ("strong_declared_skill_record", "Milestones in the declared skills went well"),
+        ("weak_declared_skill_record", "Milestones in the declared skills went well less often"),
+    ),
+    "tier_log_amount": (
+        ("large_tier", "Milestones of this tier are usually large"),
+        ("small_tier", "Milestones of this tier are usually small"),
+    ),
     "tenure_days": (
         ("long_tenure", "Active on the platform for a long time"),
         ("new_candidate", "New on the platform"),
@@ -120,10 +137,21 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
     direction: Literal["raises", "lowers"] = "raises"
 
 
+def swap_targets(values: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """What each feature is swapped to: its baseline; for a feature of the milestone in
+    hand, the candidate's own served reference (so its effect is how the milestone's skills
+    differ from the candidate's usual ones); a reference stays as it is."""
+    targets = np.array(baseline, dtype=np.float64, copy=True)
+    for feature, reference in REFERENCE.items():
+        targets[COL[feature]] = values[COL[reference]]
+        targets[COL[reference]] = values[COL[reference]]
+    return targets
+
+
 def swapped_rows(values: np.ndarray, baseline: np.ndarray) -> np.ndarray:
-    """One row per feature, equal to `values` except that feature set to its baseline."""
+    """One row per feature, equal to `values` except that feature set to its swap target."""
     rows = np.repeat(values[None, :], len(values), axis=0)
-    np.fill_diagonal(rows, baseline)
+    np.fill_diagonal(rows, swap_targets(values, baseline))
     return rows
 
 
@@ -131,6 +159,7 @@ def top_reasons(
     values: np.ndarray, baseline: np.ndarray, proba: float, swapped_proba: np.ndarray
 ) -> tuple[Reason, ...]:
     effects = (proba - swapped_proba) * 100.0
+    targets = swap_targets(values, baseline)
     order = np.argsort(-np.abs(effects), kind="stable")
     raising: list[Reason] = []
     lowering: list[Reason] = []
@@ -145,7 +174,7 @@ def top_reasons(
         if len(side) == (TOP_RAISING if effect > 0 else TOP_LOWERING):
             continue
         above, below = _WORDS[name]
-        code, words = above if values[j] > baseline[j] else below
+        code, words = above if values[j] > targets[j] else below
         side.append(
             Reason(
                 code=code,
