@@ -69,6 +69,7 @@ bench: setup
 	$(BIN)/python -m bench.fairness
 	$(BIN)/python -m bench.similarity
 	$(BIN)/python -m bench.eligibility
+	$(BIN)/python -m bench.matching
 	$(BIN)/python bench/reputation.py
 
 down:

@@ -348,7 +348,7 @@ def _skill_score(skill: SkillFeatures, p: float) -> SkillScore:
         finished=skill.finished,
         good=skill.good,
         clients=skill.clients,
-        client_share=round(skill.client_share, 6),
+        client_share=skill.client_share,
         trial_best=float(values[COL["trial_best_skill"]]),
         proven=bool(values[COL["skill_match"]] >= 1.0),
     )

@@ -58,6 +58,7 @@ ROLES = {
     "POST /v1/models:rollback": ADMIN,
     "GET /v1/models/calibration": ADMIN,
     "POST /v1/models/calibration:recalibrate": ADMIN,
+    "POST /v1/matches": frozenset({"admin", "platform", "client"}),
     "GET /v1/policies": OPERATORS,
     "GET /v1/policies/{tier}": OPERATORS,
     "PUT /v1/policies/{tier}": ADMIN,
