@@ -642,8 +642,8 @@ def format_report(report: BacktestReport) -> str:
         "",
         f"Ranking: {n_queries} queries (skills with >= {report.min_later} milestones within"
         f" {report.ranking_horizon_days:g} days of a cutoff), top {TOP_K}",
-        *_ranking_table(report),
     ]
+    lines += _ranking_table(report) if n_queries else ["  (no skill was asked for that often)"]
     return "".join(line.rstrip() + "\n" for line in lines)
 
 

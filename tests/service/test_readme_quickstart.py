@@ -171,6 +171,11 @@ def test_the_readmes_walkthroughs_run_as_written(
         (exported,) = tmp_path.glob("tmp.*/reputations.jsonl")
         reputations = [json.loads(line) for line in exported.read_text().splitlines()]
         assert len(reputations) > 300, output  # the market's candidates, each tier
-        decision = answers[-1]
+        assert "Reputation as served: every organization" in stdout, output  # model evaluate
+        found = answers[-1]  # the match: the market's candidates ranked for a python milestone
+        assert found["tier"] == "standard" and len(found["matches"]) == 3, output
+        chances = [m["chance"] for m in found["matches"]]
+        assert chances == sorted(chances, reverse=True), output
+        decision = answers[-2]
         assert decision["external_ref"] == "c-42" and decision["tier"] == "standard", output
         assert decision["source"] == "model" and isinstance(decision["eligible"], bool), output
