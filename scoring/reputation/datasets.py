@@ -163,7 +163,7 @@ def candidate_features(
             CandidateJoined(id=c, skills=tuple(skills or ()), at=as_of) for c in unknown
         )
         tier_id, at = np.array([index.tier_index(tier)]), np.array([t])
-        rate, n_tier = tier_rates(index, tier_id, at, config)
+        rate, n_tier, market = tier_rates(index, tier_id, at, config)
         usual = float(tier_log_amounts(index, tier_id, at)[0])
         for c, f in _features_for(
             blank,
@@ -177,6 +177,7 @@ def candidate_features(
         ).items():
             values = list(f.values)
             values[COL["tier_rate"]] = float(rate[0])
+            values[COL["market_rate"]] = float(market[0])
             values[COL["tier_log_amount"]] = usual
             if amount is None:
                 values[COL["log_amount"]] = usual

@@ -153,6 +153,12 @@ FEATURES: tuple[FeatureSpec, ...] = (
         description="skill_good_share for the skills the candidate declared",
     ),
     FeatureSpec(
+        name="market_rate",
+        monotonic=0,
+        description="share of all the market's milestones that went well (shrunk): what "
+        "`tier_rate` is measured against",
+    ),
+    FeatureSpec(
         name="tier_log_amount",
         monotonic=0,
         description="mean log(1 + amount) of the market's milestones of this tier",
@@ -502,9 +508,10 @@ def _capped(mass: np.ndarray, group: np.ndarray, n_groups: int, cap: float) -> n
 
 def tier_rates(
     index: HistoryIndex, tiers: np.ndarray, times: np.ndarray, config: FeatureConfig
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per query: the share of the market's milestones of its tier that went well, finished
-    before its time, shrunk toward the whole market's share; and how many there were.
+    before its time, shrunk toward the whole market's share; how many there were; and the
+    whole market's share.
 
     A tier with no finished milestone yet (NO_TIER included) gets the market's share:
     no evidence of its own, so no effect of its own.
@@ -523,7 +530,7 @@ def tier_rates(
     n_tier = by_tier.at(by_tier.cumsum(ones), pos)
     good_tier = by_tier.at(by_tier.cumsum(good), pos)
     k = config.tier_pseudo
-    return (good_tier + k * overall) / (n_tier + k), n_tier
+    return (good_tier + k * overall) / (n_tier + k), n_tier, overall
 
 
 USUAL_AMOUNT = 500.0  # before any milestone at all: a milestone's amount is taken as this
@@ -548,7 +555,9 @@ def _context_features(
     index: HistoryIndex, q: Queries, config: FeatureConfig, out: np.ndarray
 ) -> np.ndarray:
     """Tier and amount; returns the market's finished milestones of each query's tier."""
-    out[:, COL["tier_rate"]], n_tier = tier_rates(index, q.tier, q.time, config)
+    out[:, COL["tier_rate"]], n_tier, out[:, COL["market_rate"]] = tier_rates(
+        index, q.tier, q.time, config
+    )
     usual = tier_log_amounts(index, q.tier, q.time)
     out[:, COL["tier_log_amount"]] = usual
     # No amount of its own (a score served for a tier): the tier's usual amount.

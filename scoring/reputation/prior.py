@@ -12,8 +12,9 @@ noise, so reputation is a Beta posterior instead:
     add     each trial as half an observation of
             μ + trial_slope·(trial mean - population trial mean).
 
-The score is the posterior mean; the interval is the posterior's 5-95 %
-quantiles. Every input is a feature row, so the prior and the model explain
+μ is the population's rate scaled by the tier's rate against the whole market's
+(`tier_rate` / `market_rate`), so tiers differ where their milestones did. The
+score is the posterior mean; the interval is the posterior's 5-95 % quantiles. Every input is a feature row, so the prior and the model explain
 themselves the same way and the prior is monotone in every +1/-1 feature.
 """
 
@@ -72,7 +73,15 @@ def prior_posterior(prior: Prior, values: np.ndarray) -> tuple[np.ndarray, np.nd
     """Posterior mean and pseudo-count (alpha+beta) for each feature row."""
     values = np.atleast_2d(values)
     cfg = prior.config
-    mu, k = prior.population_good, cfg.outcome_pseudo
+    k = cfg.outcome_pseudo
+    # The tier's own rate against the whole market's moves the population's: a tier whose
+    # milestones go well more often starts everyone higher; a tier without evidence of its
+    # own has its rate equal to the market's, so it moves nothing.
+    market = values[:, COL["market_rate"]]
+    tier_ratio = np.where(
+        market > 0, values[:, COL["tier_rate"]] / np.where(market > 0, market, 1.0), 1.0
+    )
+    mu = np.clip(prior.population_good * tier_ratio, 0.01, 0.99)
     e_out = values[:, COL["outcome_evidence"]]
     # The good-share feature is shrunk toward the config's rate; re-centre on μ.
     good = (e_out + k) * values[:, COL["good_share"]] - k * cfg.population_good + k * mu

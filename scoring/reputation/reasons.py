@@ -25,7 +25,7 @@ TOP_LOWERING = 2
 # Features of the milestone asked about, not of the candidate: they move the
 # score but say nothing about the person, so they are never given as reasons; nor
 # are the references a milestone's own skills are measured against.
-CONTEXT_FEATURES = frozenset({"tier_rate", "log_amount", *REFERENCE.values()})
+CONTEXT_FEATURES = frozenset({"tier_rate", "market_rate", "log_amount", *REFERENCE.values()})
 
 # feature -> ((code, text) when above the baseline, (code, text) when below)
 _WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
@@ -116,6 +116,10 @@ _WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "declared_skill_good_share": (
         ("strong_declared_skill_record", "Milestones in the declared skills went well"),
         ("weak_declared_skill_record", "Milestones in the declared skills went well less often"),
+    ),
+    "market_rate": (
+        ("good_market", "Milestones on this platform usually go well"),
+        ("hard_market", "Milestones on this platform go well less often"),
     ),
     "tier_log_amount": (
         ("large_tier", "Milestones of this tier are usually large"),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scoring.markets import MARKETS
-from scoring.reputation.datasets import candidate_features, milestone_queries
+from scoring.reputation.datasets import candidate_features, milestone_labels, milestone_queries
 from scoring.reputation.events import (
     CandidateJoined,
     ClientJoined,
@@ -24,6 +24,7 @@ from scoring.reputation.history import HistoryIndex, build_index, from_seconds
 from scoring.reputation.matching import milestone_rows, skill_table
 from scoring.reputation.model import score_candidates, train
 from scoring.reputation.model_store import TrainedModel
+from scoring.reputation.prior import fit_prior
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -59,6 +60,20 @@ def test_tiers_come_from_the_data_and_their_scores_differ(
     assert all(r.tier_evidence > 0 for r in (*micro, *high))
     # micro milestones go well more often in this market, so every candidate's chance is higher
     assert all(a.score > b.score for a, b in zip(micro, high, strict=True))
+
+
+def test_the_prior_too_scores_tiers_by_their_own_milestones(bazaar: HistoryIndex) -> None:
+    _, labels = milestone_labels(bazaar, as_of=bazaar.end)
+    prior = fit_prior(labels)
+    at = from_seconds(bazaar.end)
+    who = list(bazaar.candidate_ids[:50])
+    micro, high, unknown = (
+        score_candidates(prior, candidate_features(bazaar, who, as_of=at, tier=tier))
+        for tier in ("micro", "high_value", "enterprise")
+    )
+    assert all(a.score > b.score for a, b in zip(micro, high, strict=True))
+    # a tier with no milestone of its own is scored at the market's rate: between the two
+    assert all(a.score > u.score > b.score for a, u, b in zip(micro, unknown, high, strict=True))
 
 
 def test_a_tier_without_milestones_says_so_and_carries_no_tier_effect(

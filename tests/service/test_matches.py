@@ -787,4 +787,6 @@ def _rows(rng: np.random.Generator) -> np.ndarray:
     rows[:, COL["rating_rel"]] = rng.uniform(-0.5, 0.5, 80)
     rows[:, COL["trial_count"]] = rng.integers(0, 6, 80)
     rows[:, COL["trial_mean"]] = rng.uniform(0.3, 1.0, 80)
+    rows[:, COL["market_rate"]] = 0.55
+    rows[:, COL["tier_rate"]] = rng.choice([0.45, 0.55, 0.62], 80)  # three tiers
     return rows
