@@ -11,6 +11,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from scoring.reputation.model import DEFAULT_KIND, ModelKind
 from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
@@ -115,7 +116,11 @@ class ModelController(Controller):
 
     @post(
         "/v1/models:train",
-        summary="Train on the stored history; promote only if it beats the serving model",
+        summary="Train on the stored history; promote only if it beats the serving scorer (the "
+        "prior included) as served",
+        description="`kind`: `linear` (the default: a two-stage monotone logistic regression) "
+        "or `gbm` (gradient boosting, for a history where it wins the served-score back-test: "
+        "`trialgate model evaluate` compares them).",
         status_code=200,
         guards=[allow("admin")],
     )
@@ -125,8 +130,11 @@ class ModelController(Controller):
         scorers: NamedDependency[Scorers],
         principal: NamedDependency[Principal],
         seed: Annotated[int, QueryParameter(ge=0, le=2**31 - 1)] = 0,
+        kind: Annotated[ModelKind, QueryParameter()] = DEFAULT_KIND,
     ) -> TrainingReport:
-        return await train_and_promote(conn, scorers, seed=seed, changed_by=principal.key_id)
+        return await train_and_promote(
+            conn, scorers, seed=seed, kind=kind, changed_by=principal.key_id
+        )
 
     @get(
         "/v1/models/promotions",

@@ -208,6 +208,13 @@ def _reputation(commands: Any) -> None:
         "train", help="train on the stored history; promote only a better model"
     )
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--kind",
+        choices=("linear", "gbm"),
+        default="linear",
+        help="linear (default) or gbm, for a history where gradient boosting wins the "
+        "served-score back-test (`model evaluate`)",
+    )
     train.add_argument("--json", action="store_true", help="print the report as JSON")
     train.set_defaults(handler="service.cli.reputation:train_command")
     _evaluate(actions)

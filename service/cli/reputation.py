@@ -159,7 +159,7 @@ def train_command(args: argparse.Namespace, settings: Settings, env: dict[str, s
 
     async def work() -> int:
         async with _connection(settings) as conn, conn.transaction():
-            report = await train_and_promote(conn, Scorers(), seed=args.seed)
+            report = await train_and_promote(conn, Scorers(), seed=args.seed, kind=args.kind)
         if args.json:
             _emit(report)
             return 0

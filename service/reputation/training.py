@@ -24,7 +24,7 @@ from scoring.reputation.challenge import ServedComparison, compare_served
 from scoring.reputation.datasets import milestone_labels
 from scoring.reputation.history import HistoryIndex, to_seconds
 from scoring.reputation.metrics import Metrics, ReliabilityBin
-from scoring.reputation.model import Scorer, train
+from scoring.reputation.model import DEFAULT_KIND, ModelKind, Scorer, train
 from scoring.reputation.model_store import TrainedModel, dump_model
 from scoring.reputation.prior import MIN_LABELLED, fit_prior
 from service.db.connection import Connection
@@ -79,10 +79,10 @@ def metrics_out(metrics: Metrics) -> MetricsOut:
     )
 
 
-def _train(index: HistoryIndex, seed: int) -> TrainedModel:
+def _train(index: HistoryIndex, seed: int, kind: ModelKind) -> TrainedModel:
     # As of the end of the stored history (never after now: future events are refused), so
     # the same history and seed give the same version, and retraining adds nothing.
-    return train(index, seed=seed)
+    return train(index, seed=seed, kind=kind)
 
 
 def _compare(
@@ -122,6 +122,7 @@ async def train_and_promote(
     scorers: Scorers,
     *,
     seed: int = 0,
+    kind: ModelKind = DEFAULT_KIND,
     now: datetime | None = None,
     changed_by: UUID | None = None,
 ) -> TrainingReport:
@@ -130,7 +131,7 @@ async def train_and_promote(
     await repo.lock_training(conn)
     index = await load_index(conn, None)  # a model learns from every organization's history
     try:
-        model = await asyncio.to_thread(_train, index, seed)
+        model = await asyncio.to_thread(_train, index, seed, kind)
     except InsufficientHistoryError as exc:
         scorer = await scorers.current(conn, index, now)
         return TrainingReport(

@@ -378,3 +378,16 @@ def test_a_better_trial_score_never_lowers_the_served_reputation(
         skill_a = {s["skill"]: s["score"] for s in a["per_skill"]}
         skill_b = {s["skill"]: s["score"] for s in b["per_skill"]}
         assert skill_a["python"] >= skill_b["python"]
+
+
+def test_gradient_boosting_is_trained_on_request_and_judged_the_same_way(
+    service: TestClient, admin: dict[str, str], trained: dict
+):
+    wrong = service.post("/v1/models:train", params={"kind": "forest"}, headers=admin)
+    assert wrong.status_code == 400 and "kind" in wrong.text, wrong.text
+    report = service.post("/v1/models:train", params={"kind": "gbm"}, headers=admin).json()
+    assert report["version"].startswith("gbm-"), report
+    assert report["compared_metrics"]["n"] == report["metrics"]["n"] > 0
+    assert report["decision"].startswith(
+        "promoted: beats" if report["promoted"] else "not promoted"
+    )
