@@ -13,8 +13,12 @@ noise, so reputation is a Beta posterior instead:
             μ + trial_slope·(trial mean - population trial mean).
 
 μ is the population's rate scaled by the tier's rate against the whole market's
-(`tier_rate` / `market_rate`), so tiers differ where their milestones did. The
-score is the posterior mean; the interval is the posterior's 5-95 % quantiles. Every input is a feature row, so the prior and the model explain
+(`tier_rate` / `market_rate`), so tiers differ where their milestones did. For
+a milestone in particular skills, the mean is then scaled by the candidate's
+record in those skills against their declared skills' record, and moved by
+`skill_trial_slope` per point of best trial score in them against the declared
+skills' (both references equal what a served score reads, so it moves nothing).
+The score is the posterior mean; the interval is the posterior's 5-95 % quantiles. Every input is a feature row, so the prior and the model explain
 themselves the same way and the prior is monotone in every +1/-1 feature.
 """
 
@@ -43,6 +47,7 @@ class Prior(msgspec.Struct, frozen=True, kw_only=True):
     rating_slope: float = 0.25
     trial_weight: float = 0.5
     trial_slope: float = 0.8
+    skill_trial_slope: float = 0.2  # per point of best trial score in the milestone's skills
     labelled: int = 0  # how many labelled milestones the population rate came from
     baseline: tuple[float, ...] = ()  # a blank candidate's features, for reason codes
 
@@ -93,6 +98,13 @@ def prior_posterior(prior: Prior, values: np.ndarray) -> tuple[np.ndarray, np.nd
     )
     total = e_out + k + e_rat + n_trial
     mean = (good + e_rat * p_rat + n_trial * p_trial) / total
+    # A milestone in particular skills: the candidate's own record in them, against the
+    # declared skills' record that a served score stands for (both equal when served).
+    reference = values[:, COL["declared_skill_good_share"]]
+    share = values[:, COL["skill_good_share"]]
+    ratio = np.where(reference > 0, share / np.where(reference > 0, reference, 1.0), 1.0)
+    trial_gap = values[:, COL["trial_best_skill"]] - values[:, COL["declared_trial_best_skill"]]
+    mean = mean * ratio + prior.skill_trial_slope * trial_gap
     return np.clip(mean, 0.001, 0.999), total
 
 

@@ -147,6 +147,19 @@ def test_where_skills_predict_nothing_the_model_gives_them_no_weight(
     )
 
 
+def test_while_the_prior_serves_skills_differ_by_their_own_record_too() -> None:
+    index = build_index(_history(8, 6))
+    _, labels = milestone_labels(index, as_of=index.end)
+    prior = fit_prior(labels)
+    at = from_seconds(index.end + 86400)
+    (ada,) = score_candidates(prior, candidate_features(index, ["ada"], as_of=at))
+    skills = {s.skill: s for s in ada.per_skill}
+    assert skills["rust"].score is None
+    python, go = skills["python"].score, skills["go"].score
+    assert python is not None and go is not None
+    assert python > ada.score > go
+
+
 def test_a_served_score_is_the_match_for_the_declared_skills_at_the_usual_amount(
     bazaar: HistoryIndex, bazaar_model: TrainedModel
 ) -> None:
