@@ -99,8 +99,9 @@ class SkillFeatures(msgspec.Struct, frozen=True, kw_only=True):
     trials: int  # trials taken in the skill
     finished: int  # milestones in the skill with an outcome
     good: int  # ... of which went well
-    clients: int  # the distinct clients behind them
-    client_share: float  # Σ over those clients of their share that went well
+    # the clients behind them, each worth what it put at stake in the skill, up to one
+    clients: float
+    client_share: float  # Σ over those clients of their worth x share that went well
 
     @property
     def evidence(self) -> int:
@@ -260,7 +261,7 @@ def _assemble(
                     trials=int(block.skill_trials[row]),
                     finished=int(block.skill_finished[row]),
                     good=int(block.skill_good[row]),
-                    clients=int(block.skill_clients[row]),
+                    clients=float(block.skill_clients[row]),
                     client_share=float(block.skill_client_share[row]),
                 )
             )

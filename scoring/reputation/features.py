@@ -56,6 +56,9 @@ class FeatureConfig(msgspec.Struct, frozen=True, kw_only=True):
     population_low: float = 0.12  # share of ratings of 3 stars or less
     population_trial: float = 0.6
     skill_pass: float = 0.5  # a trial at or above this proves a skill
+    # Accepted milestones prove a skill once their amounts in it add up to this: a free
+    # milestone from a throwaway account proves nothing (defences off: any one proves it).
+    skill_proof_amount: float = 100.0
     # A tier's own rate is worth this many milestones against the whole market's, and a
     # candidate's record in the requested skills this many against their overall record.
     tier_pseudo: float = 30.0
@@ -232,14 +235,15 @@ def featurize(index: HistoryIndex, queries: Queries, config: FeatureConfig) -> F
     asked = _skill_context(
         index, queries, skill_row=queries.skill_row, skill=queries.skill, config=config, out=out
     )
-    for name in ("trial_best_skill", "skill_match", "skill_good_share"):
-        out[:, COL[name]] = getattr(asked, name)
     declared_row, declared_skill = _declared_skills(index, queries.candidate)
     declared = _skill_context(
         index, queries, skill_row=declared_row, skill=declared_skill, config=config, out=out
     )
+    # A query naming no skill is measured as a served score is: by the declared skills.
+    names_skills = np.bincount(queries.skill_row, minlength=n) > 0
     for name in ("trial_best_skill", "skill_match", "skill_good_share"):
         out[:, COL["declared_" + name]] = getattr(declared, name)
+        out[:, COL[name]] = np.where(names_skills, getattr(asked, name), getattr(declared, name))
     skill_trials, skill_finished, skill_good = asked.trials, asked.finished, asked.good
     skill_clients, skill_client_share = asked.clients, asked.client_share
     tier_evidence = _context_features(index, queries, config, out)
@@ -345,12 +349,19 @@ def _skill_context(
         index.ms_candidate[acc_rows] * n_skills + index.ms_skill[accepted],
         index.ms_outcome_time[acc_rows],
     )
-    delivered = delivered_sweep.last_before(q_group, q_time) >= 0
+    delivered_pos = delivered_sweep.last_before(q_group, q_time)
+    if config.defences:
+        paid = delivered_sweep.cumsum(np.maximum(index.ms_amount[acc_rows], 0.0))
+        delivered = delivered_sweep.at(paid, delivered_pos) >= config.skill_proof_amount
+    else:
+        delivered = delivered_pos >= 0
     proven = (best >= config.skill_pass) | delivered
     matched = np.bincount(skill_row, weights=proven.astype(np.float64), minlength=n_q)
     match = np.where(per_query > 0, matched / np.maximum(per_query, 1), 1.0)
 
-    done, good, clients, share = _skill_outcomes(index, q_group, q_time, skill_row, n_q)
+    done, good, clients, share = _skill_outcomes(
+        index, q_group, q_time, skill_row, n_q, config=config
+    )
     k = config.skill_pseudo
     good_share = (share + k * out[:, COL["good_share"]]) / (clients + k)
     return _SkillContext(
@@ -371,16 +382,24 @@ def _skill_outcomes(
     q_time: np.ndarray,
     skill_row: np.ndarray,
     n_q: int,
+    *,
+    config: FeatureConfig,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The candidate's record in the query's skills, per query: finished milestones, how
-    many went well, the clients behind them, and the sum over those clients of the share
-    that went well.
+    many went well, the clients' worth behind them, and the sum over those clients of the
+    share that went well, each client weighted by its worth.
 
     `skill_good_share` counts clients, not milestones: each client adds its own share of
     good outcomes, once. Two hundred cheap milestones from a handful of friendly accounts
     are a handful of clients, so a ring cannot buy a skill record; the result is shrunk
     toward the candidate's overall `good_share`, which carries the rater weights, caps and
     decay.
+
+    A client is worth what it put at stake in the skill with the candidate, against the
+    stake reference, up to one client: min(1, Σ amount / reference). Accounts cost nothing
+    to open, so counting each as a whole client let thirty throwaway accounts with one free
+    milestone each buy a perfect record; linear in the amount, splitting the money over
+    more accounts buys nothing (defences off: every client counts one).
     """
     n_skills = max(len(index.skill_names), 1)
     rows = index.ms_skill_row
@@ -391,14 +410,23 @@ def _skill_outcomes(
     cand_skill = index.ms_candidate[f_rows] * n_skills + f_skill
     ones = np.ones(len(f_rows))
 
-    # Each item's change to (clients seen, Σ per-client share) of its (candidate, skill).
+    # Each item's change to (clients' worth, Σ per-client worth x share) of its
+    # (candidate, skill).
     by_client = Sweep(cand_skill * max(index.n_clients, 1) + index.ms_client[f_rows], when)
     n_incl = by_client.cumsum(ones)
     g_incl = by_client.cumsum(x)
     x_sorted = by_client.sorted_values(x)
     n_prev, g_prev = n_incl - 1.0, g_incl - x_sorted
-    delta_share = g_incl / n_incl - np.where(n_prev > 0, g_prev / np.maximum(n_prev, 1.0), 0.0)
-    delta_clients = (n_prev == 0).astype(np.float64)
+    if config.defences:
+        amount = np.maximum(index.ms_amount[f_rows], 0.0)
+        a_incl = by_client.cumsum(amount)
+        a_prev = np.maximum(a_incl - by_client.sorted_values(amount), 0.0)
+        w_incl = np.minimum(a_incl / config.stake_reference, 1.0)
+        w_prev = np.where(n_prev > 0, np.minimum(a_prev / config.stake_reference, 1.0), 0.0)
+    else:
+        w_incl, w_prev = np.ones(len(f_rows)), (n_prev > 0).astype(np.float64)
+    delta_share = w_incl * g_incl / n_incl - w_prev * g_prev / np.maximum(n_prev, 1.0)
+    delta_clients = w_incl - w_prev
     unsorted_share, unsorted_clients = np.empty(len(f_rows)), np.empty(len(f_rows))
     unsorted_share[by_client.order] = delta_share
     unsorted_clients[by_client.order] = delta_clients

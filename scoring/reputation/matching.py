@@ -36,8 +36,8 @@ class SkillTable(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     skills: dict[str, int]
     trial_best: np.ndarray  # best trial score in the skill, 0 when none
     proven: np.ndarray  # 1.0 when a passed trial or an accepted milestone proves it
-    clients: np.ndarray  # distinct clients behind the finished milestones in the skill
-    client_share: np.ndarray  # Σ over those clients of their share that went well
+    clients: np.ndarray  # clients' worth behind the finished milestones in the skill
+    client_share: np.ndarray  # Σ over those clients of their worth x share that went well
 
 
 def skill_table(per_skill: Sequence[Sequence[Mapping[str, Any]]]) -> SkillTable:
@@ -91,12 +91,13 @@ def milestone_rows(
         rows[:, COL["trial_best_skill"]] = summed(table.trial_best) / per_query
         rows[:, COL["skill_match"]] = summed(table.proven) / per_query
         clients, share = summed(table.clients), summed(table.client_share)
+        k = config.skill_pseudo
+        good = rows[:, COL["good_share"]]
+        rows[:, COL["skill_good_share"]] = (share + k * good) / (clients + k)
     else:
-        rows[:, COL["trial_best_skill"]] = rows[:, COL["trial_best"]]
-        rows[:, COL["skill_match"]] = 1.0
-        clients, share = np.zeros(n), np.zeros(n)
-    k = config.skill_pseudo
-    rows[:, COL["skill_good_share"]] = (share + k * rows[:, COL["good_share"]]) / (clients + k)
+        # No skill named: measured as a served score is, by the declared skills.
+        for name in ("trial_best_skill", "skill_match", "skill_good_share"):
+            rows[:, COL[name]] = rows[:, COL["declared_" + name]]
     # No amount given: the tier's usual one, as a served score assumes.
     rows[:, COL["log_amount"]] = (
         rows[:, COL["tier_log_amount"]] if amount is None else np.log1p(max(amount, 0.0))

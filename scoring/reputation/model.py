@@ -100,8 +100,9 @@ class SkillScore(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     trials: int = 0
     finished: int = 0
     good: int = 0
-    clients: int = 0  # distinct clients behind the finished milestones
-    client_share: float = 0.0  # Σ over those clients of their share that went well
+    # the clients behind the finished milestones, each worth what it put at stake, up to one
+    clients: float = 0.0
+    client_share: float = 0.0  # Σ over those clients of their worth x share that went well
     trial_best: float = 0.0  # best trial score in the skill
     proven: bool = False  # a passed trial or an accepted milestone in the skill
 

@@ -33,6 +33,7 @@ from scipy.stats import beta as beta_dist
 from scoring.reputation.features import COL, FEATURE_NAMES, FEATURE_VERSION, FeatureConfig
 
 MIN_LABELLED = 200  # fewer labelled milestones than this: the prior serves
+SKILL_RANGE = 0.5  # a milestone's skills move the prior's chance by at most half either way
 INTERVAL = (0.05, 0.95)
 
 
@@ -100,9 +101,14 @@ def prior_posterior(prior: Prior, values: np.ndarray) -> tuple[np.ndarray, np.nd
     mean = (good + e_rat * p_rat + n_trial * p_trial) / total
     # A milestone in particular skills: the candidate's own record in them, against the
     # declared skills' record that a served score stands for (both equal when served).
+    # A record can raise the chance only in skills the candidate has proven (a milestone
+    # asking a skill nobody has shown must not credit the rest of their record), and moves
+    # it by at most half either way.
     reference = values[:, COL["declared_skill_good_share"]]
     share = values[:, COL["skill_good_share"]]
     ratio = np.where(reference > 0, share / np.where(reference > 0, reference, 1.0), 1.0)
+    ratio = np.where(values[:, COL["skill_match"]] > 0, ratio, np.minimum(ratio, 1.0))
+    ratio = np.clip(ratio, 1.0 - SKILL_RANGE, 1.0 + SKILL_RANGE)
     trial_gap = values[:, COL["trial_best_skill"]] - values[:, COL["declared_trial_best_skill"]]
     mean = mean * ratio + prior.skill_trial_slope * trial_gap
     return np.clip(mean, 0.001, 0.999), total
@@ -116,4 +122,7 @@ def prior_interval(mean: float, total: float) -> tuple[float, float]:
 def prior_intervals(mean: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The posterior's 5-95 % quantiles for many candidates at once."""
     a, b = mean * total, (1.0 - mean) * total
-    return beta_dist.ppf(INTERVAL[0], a, b), beta_dist.ppf(INTERVAL[1], a, b)
+    # Near the clip a Beta is so skewed that its 5 % quantile lies above its mean (0.999
+    # over 10 pseudo-counts: 1.0); an interval shown around a score always contains it.
+    low, high = beta_dist.ppf(INTERVAL[0], a, b), beta_dist.ppf(INTERVAL[1], a, b)
+    return np.minimum(low, mean), np.maximum(high, mean)
