@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
@@ -21,7 +21,7 @@ from litestar.testing import TestClient
 
 from service.auth import create_key
 from service.people.service import register
-from service.repo.organizations import default_organization_id
+from service.repo.organizations import default_organization_id, insert_organization
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "trials" / "examples"
 
@@ -168,3 +168,36 @@ def serving(app: Litestar) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=60)
+
+
+class TwoOrganizations(msgspec.Struct, frozen=True, kw_only=True):
+    """Callers of an organization A (a platform, a client, a candidate), an admin, and a
+    platform of a second organization B: for what one tenant must never see of another."""
+
+    admin: Caller
+    platform: Caller  # A's
+    client: Caller  # A's
+    candidate: Caller  # A's
+    other_platform: Caller  # B's
+    a: UUID
+    b: UUID
+    a_slug: str
+    b_slug: str
+
+
+async def two_organizations(conn: asyncpg.Connection, *, prefix: str) -> TwoOrganizations:
+    """Two fresh organizations, slugs `{prefix}a-…` and `{prefix}b-…`, and their callers."""
+    tag = uuid4().hex[:8]
+    a = await insert_organization(conn, slug=f"{prefix}a-{tag}", name=f"{prefix.upper()} A")
+    b = await insert_organization(conn, slug=f"{prefix}b-{tag}", name=f"{prefix.upper()} B")
+    return TwoOrganizations(
+        admin=await new_caller(conn, "admin", None, "ops"),
+        platform=await new_caller(conn, "platform", None, "A", organization_id=a.id),
+        client=await new_caller(conn, "client", "client", "Acme", organization_id=a.id),
+        candidate=await new_caller(conn, "candidate", "candidate", "Ada", organization_id=a.id),
+        other_platform=await new_caller(conn, "platform", None, "B", organization_id=b.id),
+        a=a.id,
+        b=b.id,
+        a_slug=a.slug,
+        b_slug=b.slug,
+    )

@@ -45,6 +45,7 @@ __all__ = [
     "Recipe",
     "ScorerRecipe",
     "ServedScores",
+    "bootstrap_interval",
     "cluster_weights",
     "default_cutoffs",
     "evaluation_rows",
@@ -266,7 +267,8 @@ def _weighted_auc(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def _interval(point: float, draws: np.ndarray) -> Interval:
+def bootstrap_interval(point: float, draws: np.ndarray) -> Interval:
+    """The point estimate and the central LEVEL share of its finite bootstrap draws."""
     draws = draws[np.isfinite(draws)]
     if len(draws) == 0:
         return Interval(value=float(point), lower=np.nan, upper=np.nan)
@@ -295,10 +297,10 @@ def _cell(
         ServedMetrics(
             recipe=r.name,
             baseline=_is_baseline(r),
-            auc=_interval(point[i, 0], draws[i, 0]),
-            brier=_interval(point[i, 1], draws[i, 1]),
-            log_loss=_interval(point[i, 2], draws[i, 2]),
-            ece=_interval(point[i, 3], draws[i, 3]),
+            auc=bootstrap_interval(point[i, 0], draws[i, 0]),
+            brier=bootstrap_interval(point[i, 1], draws[i, 1]),
+            log_loss=bootstrap_interval(point[i, 2], draws[i, 2]),
+            ece=bootstrap_interval(point[i, 3], draws[i, 3]),
             mean_predicted=float(point[i, 4]),
             observed=float(point[i, 5]),
             rows=len(rows.label),
@@ -310,8 +312,8 @@ def _cell(
         Difference(
             recipe=r.name,
             reference=recipes[ref].name,
-            auc=_interval(point[i, 0] - point[ref, 0], draws[i, 0] - draws[ref, 0]),
-            brier=_interval(point[i, 1] - point[ref, 1], draws[i, 1] - draws[ref, 1]),
+            auc=bootstrap_interval(point[i, 0] - point[ref, 0], draws[i, 0] - draws[ref, 0]),
+            brier=bootstrap_interval(point[i, 1] - point[ref, 1], draws[i, 1] - draws[ref, 1]),
         )
         for i, r in enumerate(recipes)
         if i != ref
@@ -530,7 +532,7 @@ def _ranking(
     def summary(values: np.ndarray) -> Interval:
         if n == 0:
             return Interval(value=np.nan, lower=np.nan, upper=np.nan)
-        return _interval(float(values.mean()), values[draws].mean(axis=1))
+        return bootstrap_interval(float(values.mean()), values[draws].mean(axis=1))
 
     out = []
     for recipe in recipes:

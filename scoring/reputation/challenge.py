@@ -17,7 +17,6 @@ ride on the answer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -27,6 +26,7 @@ import numpy as np
 from scoring.reputation.backtest import (
     Interval,
     ScorerRecipe,
+    bootstrap_interval,
     cluster_weights,
     evaluation_rows,
     milestone_tier_names,
@@ -43,7 +43,6 @@ from scoring.reputation.metrics import (
 from scoring.reputation.model import Scorer
 
 N_BOOT = 200
-LEVEL = 0.9
 
 
 class ServedComparison(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,8 +82,8 @@ def compare_served(
     point_old = weighted_metrics(rows.label, p_old, unit)[:, 0]
     draws_new = weighted_metrics(rows.label, p_new, weights)
     draws_old = weighted_metrics(rows.label, p_old, weights)
-    auc_gain = _interval(point_new[0] - point_old[0], draws_new[0] - draws_old[0])
-    brier_gain = _interval(point_old[1] - point_new[1], draws_old[1] - draws_new[1])
+    auc_gain = bootstrap_interval(point_new[0] - point_old[0], draws_new[0] - draws_old[0])
+    brier_gain = bootstrap_interval(point_old[1] - point_new[1], draws_old[1] - draws_new[1])
     promote, reason = _decide(len(rows.label), rows.label, auc_gain, brier_gain)
     return ServedComparison(
         cutoff=from_seconds(cutoff),
@@ -98,15 +97,6 @@ def compare_served(
         promote=promote,
         reason=reason,
     )
-
-
-def _interval(point: float, draws: np.ndarray) -> Interval:
-    draws = draws[np.isfinite(draws)]
-    if len(draws) == 0:
-        return Interval(value=float(point), lower=math.nan, upper=math.nan)
-    tail = 50.0 * (1.0 - LEVEL)
-    low, high = np.percentile(draws, [tail, 100.0 - tail])
-    return Interval(value=float(point), lower=float(low), upper=float(high))
 
 
 def _decide(

@@ -42,28 +42,18 @@ from service.repo import calibration as calibration_repo
 from service.repo import matching as matching_repo
 from service.repo import models as models_repo
 from service.repo.history import load_events
-from service.repo.organizations import insert_organization
 from service.reputation.scorers import Scorers, prior_for
 from service.settings import Settings
 from tests.conftest import _migrated_database
 from tests.service.test_events_import import jsonl
-from tests.support import Caller, new_caller
+from tests.support import Caller, TwoOrganizations, new_caller, two_organizations
 
 MARKET_A = MarketSpec(n_candidates=120, n_clients=30, n_milestones=1200, seed=11)
 MARKET_B = MarketSpec(n_candidates=25, n_clients=8, n_milestones=250, seed=12)
 TIER = "standard"
 
 
-class World(msgspec.Struct, frozen=True, kw_only=True):
-    admin: Caller
-    platform: Caller  # organization A's
-    client: Caller  # of A
-    candidate: Caller  # of A
-    other_platform: Caller  # organization B's
-    a: UUID
-    b: UUID
-    a_slug: str
-    b_slug: str
+World = TwoOrganizations
 
 
 @pytest.fixture(scope="module")
@@ -77,20 +67,7 @@ async def match_db(admin_url: str) -> AsyncIterator[str]:
 async def world(match_db: str) -> World:
     conn = await asyncpg.connect(match_db)
     try:
-        tag = uuid4().hex[:8]
-        a = await insert_organization(conn, slug=f"ma-{tag}", name="Match A")
-        b = await insert_organization(conn, slug=f"mb-{tag}", name="Match B")
-        return World(
-            admin=await new_caller(conn, "admin", None, "ops"),
-            platform=await new_caller(conn, "platform", None, "A", organization_id=a.id),
-            client=await new_caller(conn, "client", "client", "Acme", organization_id=a.id),
-            candidate=await new_caller(conn, "candidate", "candidate", "Ada", organization_id=a.id),
-            other_platform=await new_caller(conn, "platform", None, "B", organization_id=b.id),
-            a=a.id,
-            b=b.id,
-            a_slug=a.slug,
-            b_slug=b.slug,
-        )
+        return await two_organizations(conn, prefix="m")
     finally:
         await conn.close()
 

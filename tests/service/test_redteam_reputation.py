@@ -10,36 +10,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import asyncpg
-import msgspec
 import pytest
 from litestar.testing import TestClient
 
 from scoring.simulator.simulate import MarketSpec, simulate
 from service.app import create_app
-from service.repo.organizations import insert_organization
 from service.settings import Settings
 from tests.conftest import _migrated_database
 from tests.service.test_events_import import jsonl
 from tests.service.test_reputation_model import run_cli
-from tests.support import Caller, new_caller
+from tests.support import Caller, TwoOrganizations, two_organizations
 from tests.web.conftest import sign_in
 
 TIER = "standard"
 
 
-class World(msgspec.Struct, frozen=True, kw_only=True):
-    admin: Caller
-    platform: Caller  # A's
-    client: Caller  # A's
-    candidate: Caller  # A's
-    other_platform: Caller  # B's
-    a: UUID
-    b: UUID
-    a_slug: str
-    b_slug: str
+World = TwoOrganizations
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +41,7 @@ async def red_db(admin_url: str) -> AsyncIterator[str]:
 async def world(red_db: str) -> World:
     conn = await asyncpg.connect(red_db)
     try:
-        tag = uuid4().hex[:8]
-        a = await insert_organization(conn, slug=f"ra-{tag}", name="Red A")
-        b = await insert_organization(conn, slug=f"rb-{tag}", name="Red B")
-        return World(
-            admin=await new_caller(conn, "admin", None, "ops"),
-            platform=await new_caller(conn, "platform", None, "A", organization_id=a.id),
-            client=await new_caller(conn, "client", "client", "Acme", organization_id=a.id),
-            candidate=await new_caller(conn, "candidate", "candidate", "Ada", organization_id=a.id),
-            other_platform=await new_caller(conn, "platform", None, "B", organization_id=b.id),
-            a=a.id,
-            b=b.id,
-            a_slug=a.slug,
-            b_slug=b.slug,
-        )
+        return await two_organizations(conn, prefix="r")
     finally:
         await conn.close()
 

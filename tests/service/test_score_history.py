@@ -32,8 +32,10 @@ async def test_an_imported_history_draws_past_scores_from_only_the_events_before
 ):
     ref = f"hist-{datetime.now(UTC).timestamp():.0f}"
     joined, trials_at = 200, 45  # days ago
+    twin = f"{ref}-twin"  # joined with them, and nothing else: the market alone moves it
     history = [
         CandidateJoined(id=ref, skills=("python",), at=days_ago(joined)),
+        CandidateJoined(id=twin, skills=("python",), at=days_ago(joined)),
         *(
             TrialResult(
                 candidate=ref,
@@ -49,17 +51,27 @@ async def test_an_imported_history_draws_past_scores_from_only_the_events_before
     assert post_import(api, callers, jsonl(history))["status"] == 200
     points = await _points(database_url, ref)
     *past, current = points
+    *twin_past, twin_current = await _points(database_url, twin)
     # one point per step while the candidate was known, then the score at import time
-    assert len(past) == joined // BACKFILL_STEP.days
+    assert len(past) == len(twin_past) == joined // BACKFILL_STEP.days
     now = datetime.now(UTC)
     assert all(p["computed_at"] < current["computed_at"] <= now for p in past)
-    before_trials = [p["score"] for p in past if (now - p["computed_at"]).days > trials_at]
-    after_trials = [p["score"] for p in past if (now - p["computed_at"]).days < trials_at]
-    # nothing had happened yet: the same score at every point before the trials ...
-    assert len(set(before_trials)) == 1
-    # ... which the passed trials then raised
-    assert after_trials and min(after_trials) > before_trials[0]
-    assert current["score"] > before_trials[0]
+    before_trials = [
+        (p["score"], t["score"])
+        for p, t in zip(past, twin_past, strict=True)
+        if (now - p["computed_at"]).days > trials_at
+    ]
+    after_trials = [
+        (p["score"], t["score"])
+        for p, t in zip(past, twin_past, strict=True)
+        if (now - p["computed_at"]).days < trials_at
+    ]
+    # nothing of their own had happened yet: at every point before the trials they score as
+    # the twin does (the market's own rates may move both) ...
+    assert before_trials and all(mine == theirs for mine, theirs in before_trials)
+    # ... and the passed trials then raised them above the twin
+    assert after_trials and all(mine > theirs for mine, theirs in after_trials)
+    assert current["score"] > twin_current["score"]
 
     # importing the same history again draws nothing twice
     assert post_import(api, callers, jsonl(history))["status"] == 200
