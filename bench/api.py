@@ -22,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -143,6 +144,21 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def trained_market(env: dict[str, str], events: int) -> None:
+    """Simulate a market of about `events` events, import it and train a model, through
+    the CLI against the service in `env`; prints how long each step took."""
+    with tempfile.TemporaryDirectory() as tmp:
+        history = Path(tmp) / "market.jsonl"
+        for step in (
+            ["simulate", "--out", str(history), "--events", str(events)],
+            ["events", "import", str(history)],
+            ["model", "train"],
+        ):
+            started = time.perf_counter()
+            subprocess.run([TRIALGATE, *step], env=env, check=True, capture_output=True)
+            print(f"trialgate {step[0]} {step[1]}: {time.perf_counter() - started:.1f} s")
 
 
 def throwaway_service(settings: Settings) -> tuple[str, str, str, dict[str, str]]:

@@ -13,15 +13,19 @@ import argparse
 import asyncio
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 import asyncpg
 import httpx
 import msgspec
 
-from bench.api import TRIALGATE, _drop, _free_port, throwaway_service, wait_until_serving
+from bench.api import (
+    TRIALGATE,
+    _drop,
+    _free_port,
+    throwaway_service,
+    trained_market,
+    wait_until_serving,
+)
 from bench.loadgen import fixed_rate, max_rate, percentile
 from service.settings import settings_from_environment
 
@@ -48,16 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     admin_url, url, key, env = throwaway_service(settings_from_environment())
     server = None
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            history = Path(tmp) / "market.jsonl"
-            for step in (
-                ["simulate", "--out", str(history), "--events", str(args.events)],
-                ["events", "import", str(history)],
-                ["model", "train"],
-            ):
-                started = time.perf_counter()
-                subprocess.run([TRIALGATE, *step], env=env, check=True, capture_output=True)
-                print(f"trialgate {step[0]} {step[1]}: {time.perf_counter() - started:.1f} s")
+        trained_market(env, args.events)
         port = _free_port()
         server = subprocess.Popen(
             [TRIALGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL

@@ -25,18 +25,23 @@ import math
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
 import numpy as np
 
-from bench.api import TRIALGATE, _drop, _free_port, throwaway_service, wait_until_serving
+from bench.api import (
+    TRIALGATE,
+    _drop,
+    _free_port,
+    throwaway_service,
+    trained_market,
+    wait_until_serving,
+)
 from bench.loadgen import _raw, _request, max_rate, percentile
 from scoring.reputation.features import COL
 from scoring.reputation.model import SkillScore
@@ -312,16 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     admin_url, url, _, env = throwaway_service(settings_from_environment())
     server = None
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            history = Path(tmp) / "market.jsonl"
-            for step in (
-                ["simulate", "--out", str(history), "--events", str(args.events)],
-                ["events", "import", str(history)],
-                ["model", "train"],
-            ):
-                started = time.perf_counter()
-                subprocess.run([TRIALGATE, *step], env=env, check=True, capture_output=True)
-                print(f"trialgate {step[0]} {step[1]}: {time.perf_counter() - started:.1f} s")
+        trained_market(env, args.events)
         seeded = asyncio.run(_seed(url, args.candidates, seed=1))
         print(
             f"seeded {args.candidates} candidates x {len(TIERS)} tiers "
