@@ -11,15 +11,13 @@ import numpy as np
 from scoring.reputation.edges import DAY
 from scoring.reputation.events import CandidateJoined
 from scoring.reputation.features import (
-    COL,
     FEATURE_NAMES,
     FEATURE_VERSION,
     FeatureBlock,
     FeatureConfig,
     Queries,
     featurize,
-    tier_log_amounts,
-    tier_rates,
+    market_context,
 )
 from scoring.reputation.history import OUTCOME_CODES, HistoryIndex, build_index, to_seconds
 
@@ -163,10 +161,7 @@ def candidate_features(
         blank = build_index(
             CandidateJoined(id=c, skills=tuple(skills or ()), at=as_of) for c in unknown
         )
-        tier_id, at = np.array([index.tier_index(tier)]), np.array([t])
-        rate, n_tier, market = tier_rates(index, tier_id, at, config)
-        usual = float(tier_log_amounts(index, tier_id, at)[0])
-        for c, f in _features_for(
+        blank_rows = _features_for(
             blank,
             unknown,
             t=t + 1.0,
@@ -175,15 +170,21 @@ def candidate_features(
             skills=skills,
             amount=amount,
             config=config,
-        ).items():
-            values = list(f.values)
-            values[COL["tier_rate"]] = float(rate[0])
-            values[COL["market_rate"]] = float(market[0])
-            values[COL["tier_log_amount"]] = usual
-            if amount is None:
-                values[COL["log_amount"]] = usual
+        )
+        # What the market sets comes from this market, not the blank one.
+        values = np.array([blank_rows[c].values for c in unknown])
+        n = len(unknown)
+        n_tier = market_context(
+            index,
+            tiers=np.full(n, index.tier_index(tier), dtype=np.int64),
+            times=np.full(n, t),
+            amounts=np.full(n, np.nan if amount is None else amount),
+            config=config,
+            out=values,
+        )
+        for i, c in enumerate(unknown):
             found[c] = msgspec.structs.replace(
-                f, values=tuple(values), tier_evidence=int(n_tier[0])
+                blank_rows[c], values=tuple(values[i].tolist()), tier_evidence=int(n_tier[i])
             )
     return tuple(found[c] for c in candidates)
 

@@ -171,15 +171,6 @@ FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 MONOTONIC: tuple[int, ...] = tuple(f.monotonic for f in FEATURES)
 COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
 FEATURE_VERSION = "f2-" + str(len(FEATURES))
-# Features of the milestone asked about rather than of the candidate alone: matching
-# recomputes these per request from stored per-skill terms (scoring/reputation/matching.py).
-CONTEXT_FEATURES = (
-    "trial_best_skill",
-    "skill_match",
-    "skill_good_share",
-    "tier_rate",
-    "log_amount",
-)
 # Each feature of the milestone in hand, and the same feature for the milestone a served
 # score stands for (the declared skills, the tier's usual amount). A query without skills
 # or amount of its own has both equal.
@@ -579,18 +570,37 @@ def tier_log_amounts(index: HistoryIndex, tiers: np.ndarray, times: np.ndarray) 
     return np.asarray(np.where(n_tier > 0, sum_tier / np.maximum(n_tier, 1.0), overall))
 
 
+def market_context(
+    index: HistoryIndex,
+    *,
+    tiers: np.ndarray,
+    times: np.ndarray,
+    amounts: np.ndarray,
+    config: FeatureConfig,
+    out: np.ndarray,
+) -> np.ndarray:
+    """The features the market sets, not the candidate: the tier's and the whole market's
+    share of good outcomes, the tier's usual amount, and the milestone's amount (NaN: the
+    tier's usual one, as a score served for a tier has). Returns the market's finished
+    milestones of each query's tier."""
+    out[:, COL["tier_rate"]], n_tier, out[:, COL["market_rate"]] = tier_rates(
+        index, tiers, times, config
+    )
+    usual = tier_log_amounts(index, tiers, times)
+    out[:, COL["tier_log_amount"]] = usual
+    out[:, COL["log_amount"]] = np.where(
+        np.isnan(amounts), usual, np.log1p(np.maximum(np.nan_to_num(amounts), 0.0))
+    )
+    return n_tier
+
+
 def _context_features(
     index: HistoryIndex, q: Queries, config: FeatureConfig, out: np.ndarray
 ) -> np.ndarray:
-    """Tier and amount; returns the market's finished milestones of each query's tier."""
-    out[:, COL["tier_rate"]], n_tier, out[:, COL["market_rate"]] = tier_rates(
-        index, q.tier, q.time, config
-    )
-    usual = tier_log_amounts(index, q.tier, q.time)
-    out[:, COL["tier_log_amount"]] = usual
-    # No amount of its own (a score served for a tier): the tier's usual amount.
-    out[:, COL["log_amount"]] = np.where(
-        np.isnan(q.amount), usual, np.log1p(np.maximum(np.nan_to_num(q.amount), 0.0))
+    """The market's features and tenure; returns the market's finished milestones of each
+    query's tier."""
+    n_tier = market_context(
+        index, tiers=q.tier, times=q.time, amounts=q.amount, config=config, out=out
     )
     first = index.candidate_first_seen[q.candidate]
     out[:, COL["tenure_days"]] = np.where(first < q.time, (q.time - first) / DAY, 0.0)

@@ -1,10 +1,10 @@
 """Matching: every candidate's chance on one milestone, from what is already stored.
 
 A stored reputation keeps the feature row it was scored from (for its tier, the
-candidate's declared skills and the default amount) and, per skill, the
+candidate's declared skills and the tier's usual amount) and, per skill, the
 candidate's own record in it. A milestone asks for other skills and another
-amount: only the context features change (`CONTEXT_FEATURES` in features.py),
-and each is a plain function of the per-skill records. Recomputing those
+amount: only the features of the milestone in hand change (the keys of
+`REFERENCE` in features.py), and each is a plain function of the per-skill records. Recomputing those
 columns for every candidate and scoring the rows with the serving model gives
 the same number `candidate_features(..., skills=, amount=)` followed by
 `score_candidates` would, without reading the history again: a request is a few
@@ -22,10 +22,8 @@ import numpy as np
 from scoring.reputation.features import COL, FeatureConfig
 from scoring.reputation.model import (
     Scorer,
-    feature_config,
     predict_proba,
     reason_baseline,
-    wilson,
 )
 from scoring.reputation.reasons import Reason, swapped_rows, top_reasons
 
@@ -105,15 +103,6 @@ def milestone_rows(
     return rows
 
 
-def match_proba(scorer: Scorer, rows: np.ndarray, *, shift: float = 0.0) -> np.ndarray:
-    return predict_proba(scorer, rows, shift=shift)
-
-
-def match_interval(p: float, effective_evidence: float) -> tuple[float, float]:
-    """The same 90 % interval a stored model score carries."""
-    return wilson(p, effective_evidence + 2.0)
-
-
 def explain(
     scorer: Scorer, rows: np.ndarray, proba: np.ndarray, *, shift: float = 0.0
 ) -> list[tuple[Reason, ...]]:
@@ -124,7 +113,3 @@ def explain(
         swapped = predict_proba(scorer, swapped_rows(row, baseline), shift=shift)
         out.append(top_reasons(row, baseline, float(p), swapped))
     return out
-
-
-def scorer_config(scorer: Scorer) -> FeatureConfig:
-    return feature_config(scorer)

@@ -1,4 +1,4 @@
-"""Hold-out metrics and the promotion rule."""
+"""Hold-out metrics, and the thresholds promotion applies (`scoring.reputation.challenge`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 ECE_BINS = 10
-# A new model must lower the Brier score by at least this much (noise floor on
-# a few thousand hold-out rows) and may lose at most this much AUC.
-PROMOTE_MIN_BRIER_GAIN = 0.0005
+# A new model may lose at most this much ROC AUC, and is judged on no fewer later milestones.
 PROMOTE_MAX_AUC_LOSS = 0.005
 PROMOTE_MIN_HOLDOUT = 100
 
@@ -88,24 +86,4 @@ def evaluate(labels: np.ndarray, proba: np.ndarray) -> Metrics:
         n=len(labels),
         positive_rate=float(np.mean(labels)) if len(labels) else float("nan"),
         reliability=reliability_table(labels, proba),
-    )
-
-
-def should_promote(new: Metrics, current: Metrics | None) -> bool:
-    """Promote only a model that beats the current one on the *same* hold-out rows.
-
-    Rule: enough hold-out rows, and Brier lower by at least 0.0005, and AUC not
-    lower by more than 0.005. With no current model any valid model is promoted.
-    Comparing metrics from different hold-outs is meaningless; evaluate the
-    current model on the new model's hold-out first (`reputation.holdout_metrics`).
-    """
-    if new.n < PROMOTE_MIN_HOLDOUT or not np.isfinite(new.brier) or not np.isfinite(new.roc_auc):
-        return False
-    if current is None:
-        return True
-    if current.n != new.n:
-        return False  # not the same hold-out: refuse rather than compare apples and pears
-    return (
-        new.brier <= current.brier - PROMOTE_MIN_BRIER_GAIN
-        and new.roc_auc >= current.roc_auc - PROMOTE_MAX_AUC_LOSS
     )

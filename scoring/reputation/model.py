@@ -28,7 +28,6 @@ from scoring.errors import FeatureMismatchError, InsufficientHistoryError
 from scoring.reputation.datasets import (
     CandidateFeatures,
     SkillFeatures,
-    TrainingSet,
     candidate_features,
     milestone_labels,
     training_set,
@@ -44,7 +43,7 @@ from scoring.reputation.features import (
 )
 from scoring.reputation.history import HistoryIndex, build_index, from_seconds, to_seconds
 from scoring.reputation.linear import LinearScorer, fit_linear
-from scoring.reputation.metrics import Metrics, evaluate, should_promote
+from scoring.reputation.metrics import evaluate
 from scoring.reputation.model_store import ModelMeta, TrainedModel, sklearn_version
 from scoring.reputation.prior import (
     MIN_LABELLED,
@@ -60,11 +59,9 @@ __all__ = [
     "SkillScore",
     "feature_config",
     "fit_reputation",
-    "holdout_metrics",
     "predict_proba",
     "score_candidate",
     "score_candidates",
-    "should_promote",
     "train",
 ]
 
@@ -240,12 +237,6 @@ def _blank_row(config: FeatureConfig) -> np.ndarray:
     """Features of a candidate nobody knows anything about: the prior's reason baseline."""
     blank = candidate_features(build_index(()), ["-"], as_of=from_seconds(1e9), config=config)[0]
     return np.array(blank.values)
-
-
-def holdout_metrics(scorer: Scorer, data: TrainingSet, *, since: datetime) -> Metrics:
-    """Metrics of any scorer on the rows opened at or after `since` (e.g. a new model's hold-out)."""
-    hold = data.time >= to_seconds(since)
-    return evaluate(data.labels[hold], predict_proba(scorer, data.values[hold]))
 
 
 def feature_config(scorer: Scorer) -> FeatureConfig:

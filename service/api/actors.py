@@ -18,7 +18,7 @@ from service.db.connection import Connection, PooledConnection
 from service.errors import NotFoundError
 from service.fields import Name, Ref
 from service.pagination import LimitQuery, Page, decode_cursor, encode_cursor
-from service.people.service import may_read_actor, organization_for_new_people, register
+from service.people.service import acting_organization, may_read_actor, register
 from service.repo import actors as repo
 from service.repo.actors import ActorKind, ActorRow
 
@@ -80,7 +80,7 @@ async def _create(
         display_name=data.display_name,
         skills=getattr(data, "skills", ()),
         created_by=principal.actor_id,
-        organization_id=await organization_for_new_people(conn, principal, data.organization),
+        organization_id=await acting_organization(conn, principal, data.organization),
     )
     return await answer(conn, principal, idempotency_key, _out(row), status_code=201)
 

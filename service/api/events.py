@@ -17,7 +17,7 @@ from service.auth import allow
 from service.auth_types import EVERY_ROLE, Principal
 from service.db.connection import PooledConnection
 from service.fields import OrganizationQuery
-from service.people.service import organization_for_new_people
+from service.people.service import acting_organization
 from service.reputation.importer import ImportReport, import_history
 from service.reputation.milestones import (
     EngagementIn,
@@ -167,7 +167,7 @@ class EventImportController(Controller):
         # before a connection is taken: a slow upload holds none meanwhile.
         body = await request.body()
         async with state.pool.acquire() as conn, conn.transaction():
-            organization_id = await organization_for_new_people(conn, principal, organization)
+            organization_id = await acting_organization(conn, principal, organization)
             return await import_history(
                 conn, scorers, body, organization_id=organization_id, skip_bad=skip_bad
             )

@@ -10,14 +10,8 @@ import msgspec
 import numpy as np
 
 from scoring.reputation.features import FeatureConfig
-from scoring.reputation.matching import (
-    explain,
-    match_interval,
-    match_proba,
-    milestone_rows,
-    scorer_config,
-)
-from scoring.reputation.model import Scorer
+from scoring.reputation.matching import explain, milestone_rows
+from scoring.reputation.model import Scorer, feature_config, predict_proba, wilson
 from scoring.reputation.prior import Prior, prior_interval, prior_posterior
 from scoring.reputation.reasons import Reason
 from service.matching.index import MatchIndex
@@ -39,7 +33,7 @@ def _rows_by_config(index: MatchIndex, skills: Sequence[str], amount: float) -> 
     done: list[tuple[FeatureConfig, np.ndarray]] = []
     out = []
     for group in index.groups:
-        config = scorer_config(group.scorer)
+        config = feature_config(group.scorer)
         rows = next((r for c, r in done if c == config), None)
         if rows is None:
             rows = milestone_rows(
@@ -58,7 +52,7 @@ def _interval(
     if isinstance(scorer, Prior):
         _, total = prior_posterior(scorer, row[None, :])
         return prior_interval(p, float(total[0]))
-    return match_interval(p, effective_evidence)
+    return wilson(p, effective_evidence + 2.0)
 
 
 def rank(
@@ -75,7 +69,7 @@ def rank(
     proba = np.full(n, -np.inf)
     rows_of = _rows_by_config(index, skills, amount)
     for group, rows in zip(index.groups, rows_of, strict=True):
-        proba[group.rows] = match_proba(group.scorer, rows[group.rows], shift=group.shift)
+        proba[group.rows] = predict_proba(group.scorer, rows[group.rows], shift=group.shift)
     out = sorted({index.position[c] for c in exclude if c in index.position})
     proba[out] = -np.inf
     candidates = np.flatnonzero(proba > -np.inf)

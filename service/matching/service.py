@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from uuid import UUID
 
 from scoring.eligibility import Decision, Policy, evaluate
 from service.auth import require
@@ -39,28 +38,10 @@ from service.matching.schemas import (
     MatchOut,
     ReasonOut,
 )
-from service.people.service import organization_named
+from service.people.service import acting_organization
 from service.repo import eligibility as eligibility_repo
 from service.repo import matching as repo
-from service.repo import organizations as organizations_repo
 from service.reputation.scorers import PRIOR_NOTE, Scorers
-
-
-async def organization_to_match(conn: Connection, principal: Principal, slug: str | None) -> UUID:
-    """Whose candidates rank: the caller's organization; for an admin, the one named (the
-    default one when none is), as registering people reads it."""
-    if principal.role != "admin":
-        if slug is not None:
-            raise UnprocessableError(
-                "Only admins name an organization; yours is implied by your key.",
-                field="organization",
-            )
-        scope = principal.scope
-        assert scope is not None  # not an admin
-        return scope
-    if slug is None:
-        return await organizations_repo.default_organization_id(conn)
-    return await organization_named(conn, slug)
 
 
 async def _eligibility(
@@ -154,7 +135,7 @@ async def find_matches(
     """
     require(principal, "admin", "platform", "client")
     now = now or datetime.now(UTC)
-    organization_id = await organization_to_match(conn, principal, data.organization)
+    organization_id = await acting_organization(conn, principal, data.organization)
     state = await repo.match_state(conn, organization_id=organization_id, tier=data.tier)
     if state.policy_version is None:
         raise UnprocessableError(

@@ -41,11 +41,10 @@ async def register(
     return row
 
 
-async def organization_for_new_people(
-    conn: Connection, principal: Principal, slug: str | None
-) -> UUID:
-    """Where people a caller registers or imports belong: a platform's own organization;
-    for an admin, the one named (the default one when none is)."""
+async def acting_organization(conn: Connection, principal: Principal, slug: str | None) -> UUID:
+    """The organization a caller acts in (where people they register or import belong, whose
+    candidates they match): their own; for an admin, the one named (the default one when
+    none is)."""
     if principal.role != "admin":
         if slug is not None:
             raise UnprocessableError(

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from scoring.errors import FeatureMismatchError, InsufficientHistoryError
-from scoring.reputation.datasets import candidate_features, training_set
+from scoring.reputation.challenge import compare_served
+from scoring.reputation.datasets import candidate_features, milestone_labels
 from scoring.reputation.features import COL, FEATURE_NAMES, FEATURES
 from scoring.reputation.history import HistoryIndex, build_index, from_seconds
-from scoring.reputation.metrics import Metrics, expected_calibration_error, should_promote
+from scoring.reputation.metrics import PROMOTE_MIN_HOLDOUT, expected_calibration_error
 from scoring.reputation.model import (
     fit_reputation,
-    holdout_metrics,
     predict_proba,
     score_candidate,
     score_candidates,
@@ -22,7 +22,7 @@ from scoring.reputation.model import (
     wilson,
 )
 from scoring.reputation.model_store import TrainedModel
-from scoring.reputation.prior import MIN_LABELLED, Prior
+from scoring.reputation.prior import MIN_LABELLED, Prior, fit_prior
 from scoring.simulator.simulate import Market, MarketSpec, simulate
 
 RAISING = [f.name for f in FEATURES if f.monotonic == 1]
@@ -217,26 +217,31 @@ def test_the_prior_rewards_better_evidence() -> None:
         assert predict_proba(prior, better)[0] > base, name
 
 
-def _metrics(auc: float, brier: float, n: int = 1000) -> Metrics:
-    return Metrics(roc_auc=auc, brier=brier, ece=0.01, n=n, positive_rate=0.5)
+def _prior_at(index: HistoryIndex, cutoff: float) -> Prior:
+    return fit_prior(milestone_labels(index, as_of=cutoff)[1])
 
 
-def test_promotion_needs_a_lower_brier_without_losing_auc() -> None:
-    current = _metrics(0.75, 0.200)
-    assert should_promote(_metrics(0.75, 0.199), current)
-    assert should_promote(_metrics(0.746, 0.190), current)  # small AUC loss tolerated
-    assert not should_promote(_metrics(0.74, 0.190), current)  # AUC loss > 0.005
-    assert not should_promote(_metrics(0.80, 0.2), current)  # Brier must improve
-    assert not should_promote(_metrics(0.80, 0.1998), current)  # by more than noise
-    assert not should_promote(_metrics(0.80, 0.19, n=900), current)  # different hold-outs
-    assert should_promote(_metrics(0.7, 0.2), None)
-    assert not should_promote(_metrics(0.7, 0.2, n=50), None)  # too small to judge
+def test_a_model_does_not_beat_itself(model: TrainedModel, index: HistoryIndex) -> None:
+    cut = model.meta.holdout_from.timestamp()
+    same = compare_served(index, model, lambda _i, _t: model, cutoff=cut)
+    assert not same.promote and "beyond the noise" in same.reason
+    assert same.brier_gain.value == same.brier_gain.lower == same.brier_gain.upper == 0.0
+    assert same.challenger == same.serving and same.rows >= PROMOTE_MIN_HOLDOUT
 
 
-def test_current_model_is_measured_on_the_new_hold_out(
+def test_a_model_replaces_the_prior_only_when_it_beats_it_as_served(
     model: TrainedModel, index: HistoryIndex
 ) -> None:
-    data = training_set(index)
-    same = holdout_metrics(model, data, since=model.meta.holdout_from)
-    assert same.n == model.meta.metrics.n
-    assert not should_promote(model.meta.metrics, same)  # a model does not beat itself
+    cut = model.meta.holdout_from.timestamp()
+    better = compare_served(index, model, _prior_at, cutoff=cut)
+    assert better.promote, better.reason
+    assert better.brier_gain.lower > 0 and better.serving.n == better.challenger.n
+    prior = _prior_at(index, cut)
+    worse = compare_served(index, prior, lambda _i, _t: model, cutoff=cut)
+    assert not worse.promote and worse.brier_gain.upper < 0
+
+
+def test_too_few_later_milestones_judge_nothing(model: TrainedModel, index: HistoryIndex) -> None:
+    late = compare_served(index, model, _prior_at, cutoff=index.end - 86400.0)
+    assert late.rows < PROMOTE_MIN_HOLDOUT and not late.promote
+    assert "needed to judge" in late.reason

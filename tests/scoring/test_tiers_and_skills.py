@@ -238,3 +238,14 @@ def test_a_ring_cannot_buy_a_skill_record() -> None:
     assert (
         python.values[COL["skill_good_share"]] < 0.5 * (1 + mole.values[COL["good_share"]]) + 1e-9
     )
+
+
+def test_someone_with_no_events_gets_this_markets_tier_and_amount(bazaar: HistoryIndex) -> None:
+    at = from_seconds(bazaar.end)
+    known, newcomer = candidate_features(
+        bazaar, [bazaar.candidate_ids[0], "never-seen"], as_of=at, tier="high_value"
+    )
+    for name in ("tier_rate", "market_rate", "tier_log_amount", "log_amount"):
+        assert newcomer.values[COL[name]] == pytest.approx(known.values[COL[name]]), name
+    assert newcomer.tier_evidence == known.tier_evidence > 0
+    assert newcomer.evidence == 0
