@@ -151,25 +151,7 @@ async def _seed(url: str, candidates: int, seed: int) -> Seeded:
             rows = []
             for c, p in zip(ids, picks, strict=True):
                 stored = by_candidate[p][tier]
-                features, per_skill = _perturbed(rng, stored["features"], stored["per_skill"])
-                rows.append(
-                    ReputationWrite(
-                        candidate_id=c,
-                        tier=tier,
-                        score=stored["score"],
-                        lower_bound=stored["lower_bound"],
-                        upper_bound=stored["upper_bound"],
-                        evidence=stored["evidence"],
-                        effective_evidence=stored["effective_evidence"],
-                        tier_evidence=stored["tier_evidence"],
-                        per_skill=msgspec.convert(per_skill, tuple[SkillScore, ...]),
-                        reasons=msgspec.convert(stored["reasons"], tuple[Reason, ...]),
-                        model_version=stored["model_version"],
-                        source=stored["source"],
-                        as_of=stored["as_of"],
-                        features=tuple(features),
-                    )
-                )
+                rows.append(_perturbed_write(rng, stored, candidate_id=c, tier=tier))
             rows.sort(key=lambda r: r.candidate_id)
             await reputation_repo.upsert(conn, rows, computed_at=now)
         skills = sorted({s["skill"] for row in source for s in row["per_skill"]})
@@ -180,6 +162,30 @@ async def _seed(url: str, candidates: int, seed: int) -> Seeded:
         platform_key=key,
         skills=skills,
         seconds=time.perf_counter() - started,
+    )
+
+
+def _perturbed_write(
+    rng: random.Random, stored: Any, *, candidate_id: UUID, tier: str
+) -> ReputationWrite:
+    """A stored reputation row (a mapping of its columns) written again for `candidate_id`,
+    with its features and per-skill records perturbed."""
+    features, per_skill = _perturbed(rng, stored["features"], stored["per_skill"])
+    return ReputationWrite(
+        candidate_id=candidate_id,
+        tier=tier,
+        score=stored["score"],
+        lower_bound=stored["lower_bound"],
+        upper_bound=stored["upper_bound"],
+        evidence=stored["evidence"],
+        effective_evidence=stored["effective_evidence"],
+        tier_evidence=stored["tier_evidence"],
+        per_skill=msgspec.convert(per_skill, tuple[SkillScore, ...]),
+        reasons=msgspec.convert(stored["reasons"], tuple[Reason, ...]),
+        model_version=stored["model_version"],
+        source=stored["source"],
+        as_of=stored["as_of"],
+        features=tuple(features),
     )
 
 
@@ -196,24 +202,8 @@ async def _rescore_some(url: str, organization_id: UUID, count: int, seed: int) 
         )
         writes = []
         for stored in rng.sample(list(rows), count):
-            features, per_skill = _perturbed(rng, stored["features"], stored["per_skill"])
             writes.append(
-                ReputationWrite(
-                    candidate_id=stored["candidate_id"],
-                    tier="standard",
-                    score=stored["score"],
-                    lower_bound=stored["lower_bound"],
-                    upper_bound=stored["upper_bound"],
-                    evidence=stored["evidence"],
-                    effective_evidence=stored["effective_evidence"],
-                    tier_evidence=stored["tier_evidence"],
-                    per_skill=msgspec.convert(per_skill, tuple[SkillScore, ...]),
-                    reasons=msgspec.convert(stored["reasons"], tuple[Reason, ...]),
-                    model_version=stored["model_version"],
-                    source=stored["source"],
-                    as_of=stored["as_of"],
-                    features=tuple(features),
-                )
+                _perturbed_write(rng, stored, candidate_id=stored["candidate_id"], tier="standard")
             )
         writes.sort(key=lambda r: r.candidate_id)
         await reputation_repo.upsert(conn, writes, computed_at=datetime.now(UTC))

@@ -256,6 +256,12 @@ def _reputation(commands: Any) -> None:
     refresh.set_defaults(handler="service.cli.reputation:refresh_command")
 
 
+def _one_organization_or_all(parser: Any) -> None:
+    parser.add_argument(
+        "--organization", default=None, metavar="SLUG", help="one organization (default: all)"
+    )
+
+
 def _evaluate(actions: Any) -> None:
     """`model evaluate`."""
     evaluate = actions.add_parser(
@@ -263,9 +269,7 @@ def _evaluate(actions: Any) -> None:
         help="the served-score back-test: scores frozen at cutoffs, judged on what came "
         "next, the default model against gradient boosting, the prior and the baselines",
     )
-    evaluate.add_argument(
-        "--organization", default=None, metavar="SLUG", help="one organization (default: all)"
-    )
+    _one_organization_or_all(evaluate)
     evaluate.add_argument(
         "--file",
         type=Path,
@@ -286,9 +290,7 @@ def _calibration(actions: Any) -> None:
         help="how served scores fared on outcomes known lately, per organization: the "
         "reliability table, calibration-in-the-large, drift and stored shifts",
     )
-    calibration.add_argument(
-        "--organization", default=None, metavar="SLUG", help="one organization (default: all)"
-    )
+    _one_organization_or_all(calibration)
     calibration.add_argument(
         "--days", type=int, default=90, metavar="N", help="outcomes known in the last N days"
     )
@@ -299,9 +301,7 @@ def _calibration(actions: Any) -> None:
         help="store a base-rate shift for each organization whose serving model drifted "
         "on outcomes of the last 90 days",
     )
-    recalibrate.add_argument(
-        "--organization", default=None, metavar="SLUG", help="one organization (default: all)"
-    )
+    _one_organization_or_all(recalibrate)
     recalibrate.add_argument(
         "--dry-run", action="store_true", help="judge and compute the shift; store nothing"
     )
